@@ -31,9 +31,19 @@ export const ERRORS = {
   frame_too_large: {
     status: 413,
     retry: false,
-    close: 4101,
+    close: 1009,
     reconnect: false,
     message: 'The WebSocket frame is larger than the server accepts.',
+  },
+  invalid_request: {
+    status: 400,
+    retry: false,
+    message: 'The HTTP request body or query is malformed or has a field of the wrong type.',
+  },
+  payload_too_large: {
+    status: 413,
+    retry: false,
+    message: 'The HTTP request body is larger than the server accepts.',
   },
   binary_not_supported: {
     status: 400,

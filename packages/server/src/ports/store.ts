@@ -210,13 +210,19 @@ export interface ConversationStore {
   /**
    * Creates the conversation and its initial member events in one transaction. For a direct
    * conversation whose direct_key exists, creates nothing and returns the existing one.
+   * `events` are the member events appended (empty when nothing was created), so the caller
+   * can publish them.
    */
-  createConversation(c: NewConversation): Promise<{ conversation: Conversation; created: boolean }>;
+  createConversation(
+    c: NewConversation,
+  ): Promise<{ conversation: Conversation; created: boolean; events: StoredEvent[] }>;
   getConversation(id: string): Promise<Conversation | null>;
   getMember(conv: string, userId: string): Promise<MemberRecord | null>;
   listMembers(conv: string): Promise<MemberRecord[]>;
   /** Ids of the current members (fan-out). */
   memberIds(conv: string): Promise<string[]>;
+  /** Ids of the conversations the user is currently a member of (gateway subscriptions). */
+  conversationIds(userId: string): Promise<string[]>;
   /** The user's conversations with read state, unread count and last message, newest first. */
   listConversations(userId: string): Promise<ConversationSummary[]>;
   /** Channels of a workspace the user may see: public ones, and private ones they belong to. */
