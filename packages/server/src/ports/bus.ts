@@ -23,6 +23,12 @@ export type Unsubscribe = () => void;
 export interface PubSub {
   publish(subject: string, data: string): void;
   subscribe(subject: string, handler: (data: string, subject: string) => void): Unsubscribe;
+  /**
+   * Resolves once every `subscribe` made before the call is in effect at the broker, so a caller
+   * can subscribe, await `flush()`, then read storage to catch up without a gap. Resolves at once
+   * in memory; rejects only if the broker cannot be reached.
+   */
+  flush(): Promise<void>;
 }
 
 export interface WorkQueue {
