@@ -1,0 +1,231 @@
+import type {
+  ConvEvent,
+  Conversation,
+  MessageEvent,
+  User,
+  Workspace,
+  WorkspaceRole,
+} from '@parley/protocol';
+import { ParleyError } from '@parley/protocol';
+import type {
+  AppendInput,
+  AppendResult,
+  ChangesPage,
+  ConversationSummary,
+  DeviceRecord,
+  HistoryOptions,
+  InviteRecord,
+  MemberRecord,
+  NewConversation,
+  RefreshTokenRecord,
+  Store,
+  StoredEvent,
+  UseRefreshResult,
+  UserRecord,
+} from '../../../ports/store.js';
+import { Accounts } from './accounts.js';
+import { Appender } from './append.js';
+import { Conversations } from './conversations.js';
+import { type Db, openDatabase, Statements } from './db.js';
+import { mapError } from './errors.js';
+import { EventReader } from './events-read.js';
+import { GroupCommit } from './group-commit.js';
+import { migrate } from './migrations.js';
+import { Workspaces } from './workspaces.js';
+
+export interface SqliteStoreOptions {
+  /** Database file path; ':memory:' for a throwaway database. */
+  path: string;
+  /** Appends written in one transaction at most (default 512). */
+  maxBatch?: number;
+}
+
+/**
+ * The embedded store: SQLite through better-sqlite3, WAL, synchronous=FULL, one writer (this
+ * process), group commit for appends. Implements the Store port and its contract.
+ *
+ * @example
+ * const store = new SqliteStore({ path: './parley-data/parley.db' });
+ * await store.migrate();
+ * const { event } = await store.append({ conv, sender, body });
+ */
+export class SqliteStore implements Store {
+  readonly #db: Db;
+  readonly #accounts: Accounts;
+  readonly #workspaces: Workspaces;
+  readonly #conversations: Conversations;
+  readonly #events: EventReader;
+  readonly #commit: GroupCommit;
+  #closed = false;
+
+  constructor(opts: SqliteStoreOptions) {
+    try {
+      this.#db = openDatabase(opts.path);
+    } catch (e) {
+      throw mapError(e);
+    }
+    const st = new Statements(this.#db);
+    const appender = new Appender(st);
+    this.#accounts = new Accounts(this.#db, st);
+    this.#workspaces = new Workspaces(this.#db, st);
+    this.#conversations = new Conversations(this.#db, st, appender);
+    this.#events = new EventReader(st);
+    this.#commit = new GroupCommit(this.#db, appender, opts.maxBatch);
+  }
+
+  /** Runs a synchronous database call, mapping its errors to the contract's. */
+  #call<T>(fn: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(new ParleyError('unavailable', 'store is closed'));
+    try {
+      return Promise.resolve(fn());
+    } catch (e) {
+      return Promise.reject(mapError(e));
+    }
+  }
+
+  migrate(): Promise<void> {
+    return this.#call(() => migrate(this.#db));
+  }
+  ping(): Promise<void> {
+    return this.#call(() => {
+      this.#db.prepare('SELECT 1').get();
+    });
+  }
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#commit.close();
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  // --- accounts -------------------------------------------------------------------------------
+  createUser(u: {
+    id: string;
+    username: string;
+    display_name: string;
+    password_hash: string | null;
+  }): Promise<UserRecord> {
+    return this.#call(() => this.#accounts.createUser(u));
+  }
+  getUser(id: string): Promise<UserRecord | null> {
+    return this.#call(() => this.#accounts.getUser(id));
+  }
+  getUserByUsername(username: string): Promise<UserRecord | null> {
+    return this.#call(() => this.#accounts.getUserByUsername(username));
+  }
+  getUsers(ids: readonly string[]): Promise<User[]> {
+    return this.#call(() => this.#accounts.getUsers(ids));
+  }
+  searchUsers(q: string, limit: number): Promise<User[]> {
+    return this.#call(() => this.#accounts.searchUsers(q, limit));
+  }
+  updateUser(id: string, patch: { display_name?: string; disabled?: boolean }): Promise<void> {
+    return this.#call(() => this.#accounts.updateUser(id, patch));
+  }
+  createDevice(d: { id: string; user_id: string; name: string }): Promise<DeviceRecord> {
+    return this.#call(() => this.#accounts.createDevice(d));
+  }
+  getDevice(id: string): Promise<DeviceRecord | null> {
+    return this.#call(() => this.#accounts.getDevice(id));
+  }
+  revokeDevice(id: string): Promise<void> {
+    return this.#call(() => this.#accounts.revokeDevice(id));
+  }
+  revokeAllDevices(userId: string): Promise<string[]> {
+    return this.#call(() => this.#accounts.revokeAllDevices(userId));
+  }
+  putRefreshToken(t: RefreshTokenRecord): Promise<void> {
+    return this.#call(() => this.#accounts.putRefreshToken(t));
+  }
+  useRefreshToken(hash: string, now: number): Promise<UseRefreshResult> {
+    return this.#call(() => this.#accounts.useRefreshToken(hash, now));
+  }
+  revokeFamily(family: string): Promise<void> {
+    return this.#call(() => this.#accounts.revokeFamily(family));
+  }
+
+  // --- workspaces -----------------------------------------------------------------------------
+  createWorkspace(w: { id: string; name: string; owner: string }): Promise<Workspace> {
+    return this.#call(() => this.#workspaces.createWorkspace(w));
+  }
+  getWorkspace(id: string): Promise<Workspace | null> {
+    return this.#call(() => this.#workspaces.getWorkspace(id));
+  }
+  listWorkspaces(userId: string): Promise<Workspace[]> {
+    return this.#call(() => this.#workspaces.listWorkspaces(userId));
+  }
+  getWorkspaceRole(workspaceId: string, userId: string): Promise<WorkspaceRole | null> {
+    return this.#call(() => this.#workspaces.getWorkspaceRole(workspaceId, userId));
+  }
+  addWorkspaceMember(workspaceId: string, userId: string, role: WorkspaceRole): Promise<void> {
+    return this.#call(() => this.#workspaces.addWorkspaceMember(workspaceId, userId, role));
+  }
+  setWorkspaceRole(workspaceId: string, userId: string, role: WorkspaceRole): Promise<void> {
+    return this.#call(() => this.#workspaces.setWorkspaceRole(workspaceId, userId, role));
+  }
+  removeWorkspaceMember(workspaceId: string, userId: string): Promise<void> {
+    return this.#call(() => this.#workspaces.removeWorkspaceMember(workspaceId, userId));
+  }
+  listWorkspaceMembers(
+    workspaceId: string,
+  ): Promise<{ user: User; role: WorkspaceRole; joined_at: number }[]> {
+    return this.#call(() => this.#workspaces.listWorkspaceMembers(workspaceId));
+  }
+  createInvite(i: InviteRecord): Promise<void> {
+    return this.#call(() => this.#workspaces.createInvite(i));
+  }
+  useInvite(code: string, now: number): Promise<InviteRecord | null> {
+    return this.#call(() => this.#workspaces.useInvite(code, now));
+  }
+
+  // --- conversations --------------------------------------------------------------------------
+  createConversation(
+    c: NewConversation,
+  ): Promise<{ conversation: Conversation; created: boolean; events: StoredEvent[] }> {
+    return this.#call(() => this.#conversations.createConversation(c));
+  }
+  getConversation(id: string): Promise<Conversation | null> {
+    return this.#call(() => this.#conversations.getConversation(id));
+  }
+  getMember(conv: string, userId: string): Promise<MemberRecord | null> {
+    return this.#call(() => this.#conversations.getMember(conv, userId));
+  }
+  listMembers(conv: string): Promise<MemberRecord[]> {
+    return this.#call(() => this.#conversations.listMembers(conv));
+  }
+  memberIds(conv: string): Promise<string[]> {
+    return this.#call(() => this.#conversations.memberIds(conv));
+  }
+  conversationIds(userId: string): Promise<string[]> {
+    return this.#call(() => this.#conversations.conversationIds(userId));
+  }
+  listConversations(userId: string): Promise<ConversationSummary[]> {
+    return this.#call(() => this.#conversations.listConversations(userId));
+  }
+  listChannels(
+    workspaceId: string,
+    userId: string,
+  ): Promise<{ conversation: Conversation; member: boolean }[]> {
+    return this.#call(() => this.#conversations.listChannels(workspaceId, userId));
+  }
+  setMuted(conv: string, userId: string, muted: boolean): Promise<void> {
+    return this.#call(() => this.#conversations.setMuted(conv, userId, muted));
+  }
+
+  // --- events ---------------------------------------------------------------------------------
+  append(input: AppendInput): Promise<AppendResult> {
+    return this.#commit.append(input);
+  }
+  getMessage(conv: string, id: string): Promise<MessageEvent | null> {
+    return this.#call(() => this.#events.getMessage(conv, id));
+  }
+  history(conv: string, opts: HistoryOptions): Promise<{ events: ConvEvent[]; more: boolean }> {
+    return this.#call(() => this.#events.history(conv, opts));
+  }
+  changesSince(userId: string, sincePos: number, limit: number): Promise<ChangesPage> {
+    return this.#call(() => this.#events.changesSince(userId, sincePos, limit));
+  }
+  headPos(): Promise<number> {
+    return this.#call(() => this.#events.headPos());
+  }
+}
