@@ -23,6 +23,7 @@
  * The work queue keeps jobs in memory (at-least-once within the process): each consumer handles
  * one job at a time; jobs go to the idle consumers of a queue round-robin, in enqueue order; a job
  * whose handler rejects is put back at the head of its queue after a delay from `retryDelay`.
+ * Queue names follow the subject syntax. Stopping a consumer lets its job in flight finish.
  */
 import type { Bus, Unsubscribe } from '../../ports/bus.js';
 import {
