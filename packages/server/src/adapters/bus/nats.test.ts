@@ -133,6 +133,31 @@ describe('NatsBus', () => {
     }
   });
 
+  it('hands a job again when its consumer dies before finishing it', async () => {
+    const short = { ...options, ackWaitMs: 1_000, closeWaitMs: 100 };
+    const dying = await NatsBus.connect(URL, short);
+    const survivor = await NatsBus.connect(URL, short);
+    try {
+      const queue = `jobs.t${randomBytes(6).toString('hex')}`;
+      let started = false;
+      dying.consume(queue, () => {
+        started = true;
+        return new Promise<void>(() => {}); // never finishes
+      });
+      await survivor.enqueue(queue, 'job');
+      await vi.waitFor(() => expect(started).toBe(true), { timeout: 5_000 });
+      await dying.close();
+      const got: string[] = [];
+      survivor.consume(queue, async (data) => {
+        got.push(data);
+      });
+      await vi.waitFor(() => expect(got).toEqual(['job']), { timeout: 10_000 });
+    } finally {
+      await dying.close();
+      await survivor.close();
+    }
+  });
+
   it('creates the work stream idempotently, with work-queue retention', async () => {
     const a = await NatsBus.connect(URL, options);
     const b = await NatsBus.connect(URL, options);

@@ -72,6 +72,8 @@ export interface NatsBusOptions {
   fetchExpiresMs?: number;
   /** Called with what a handler threw, a rejected job's reason and background failures. */
   onError?: BusErrorListener;
+  /** How long `close` waits for job handlers in flight. Default 5 s. */
+  closeWaitMs?: number;
   /** Wait between reconnect attempts. Default 250 ms. */
   reconnectTimeWaitMs?: number;
   /** Connection name shown by the server. */
@@ -93,7 +95,6 @@ interface Loop {
 }
 
 const TOKEN = /^[A-Za-z0-9_-]+$/;
-const CLOSE_WAIT_MS = 5_000;
 
 export class NatsBus implements Bus {
   private readonly topics = new Map<string, Topic>();
@@ -107,6 +108,7 @@ export class NatsBus implements Bus {
   private readonly fetchExpiresMs: number;
   private readonly ackWaitMs: number;
   private readonly onError: BusErrorListener | undefined;
+  private readonly closeWaitMs: number;
   private connected = true;
   private closed = false;
 
@@ -155,6 +157,7 @@ export class NatsBus implements Bus {
     this.fetchExpiresMs = options.fetchExpiresMs ?? 5_000;
     this.ackWaitMs = options.ackWaitMs ?? 30_000;
     this.onError = options.onError;
+    this.closeWaitMs = options.closeWaitMs ?? 5_000;
     void this.watchStatus();
     nc.closed().then(() => this.setConnected(false));
   }
@@ -244,7 +247,7 @@ export class NatsBus implements Bus {
     };
   }
 
-  /** Stops consuming (waiting up to 5 s for handlers in flight), then drains and closes. */
+  /** Stops consuming (waiting up to `closeWaitMs` for handlers in flight), drains, closes. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -252,7 +255,7 @@ export class NatsBus implements Bus {
     for (const loop of loops) this.stopLoop(loop, true);
     await Promise.race([
       Promise.allSettled(loops.map((l) => l.done)),
-      new Promise((resolve) => setTimeout(resolve, CLOSE_WAIT_MS).unref()),
+      new Promise((resolve) => setTimeout(resolve, this.closeWaitMs).unref()),
     ]);
     this.topics.clear();
     if (this.nc.isClosed()) return;
