@@ -1,0 +1,165 @@
+/** Result shapes, the markdown tables and the target checks. */
+import type { ConnectResult, TargetKind } from './loadgen/types.js';
+import type { Scenario } from './scenarios.js';
+
+export interface Quantiles {
+  count: number;
+  p50: number;
+  p99: number;
+  max: number;
+  mean: number;
+}
+
+export interface StepResult {
+  /** Aggregate send rate asked for, msgs/s. */
+  rate: number;
+  /** Send rate achieved in the measure window. */
+  sentPerS: number;
+  /** Deliveries of measure-window messages (to sockets other than the sender), per second. */
+  deliveriesPerS: number;
+  /** Over the whole step (warm-up + measure), after the drain. */
+  expected: number;
+  received: number;
+  loss: number;
+  lossPct: number;
+  latencyMs: Quantiles;
+  /** Parley only: send -> ack. */
+  ackMs: Quantiles | null;
+  acked: number;
+  unacked: number;
+  /** Server process CPU (user+system, all threads) in the measure window, in cores. */
+  serverCpuCores: number;
+  cpuUsPerDelivery: number;
+  /** Sum over the load-generator workers, in cores. */
+  loadgenCpuCores: number;
+  /** Largest delay of a send behind its schedule; large = the load generator lagged. */
+  maxSendLagMs: number;
+  errors: Record<string, number>;
+  closes: number;
+  unknown: number;
+}
+
+export interface TargetResult {
+  kind: TargetKind;
+  status: 'ok' | 'skipped' | 'failed';
+  error?: string;
+  setupMs: number;
+  connect?: ConnectResult;
+  rssBeforeBytes?: number;
+  rssAfterBytes?: number;
+  /** (RSS with all clients connected - RSS before they connected) / connected clients. */
+  rssPerConnBytes?: number;
+  loadgenRssBytes?: number;
+  idle?: {
+    seconds: number;
+    serverCpuCores: number;
+    loadgenCpuCores: number;
+    open: number;
+    closes: number;
+    rssEndBytes: number;
+    rssPerConnEndBytes: number;
+  };
+  steps: StepResult[];
+}
+
+export interface ScenarioResult {
+  scenario: Scenario['name'];
+  title: string;
+  quick: boolean;
+  date: string;
+  machine: Record<string, string | number>;
+  config: Scenario;
+  targets: TargetResult[];
+  checks: string[];
+}
+
+const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
+const int = (n: number) => Math.round(n).toLocaleString('en-US');
+const kb = (b: number | undefined) => (b === undefined ? '-' : f(b / 1024, 1));
+const mb = (b: number | undefined) => (b === undefined ? '-' : f(b / 1048576, 1));
+
+export function markdown(r: ScenarioResult): string {
+  const out: string[] = [];
+  out.push(`### ${r.title}${r.quick ? ' (quick)' : ''}`);
+  out.push('');
+  out.push(
+    `${r.date}; ${r.machine.cpus} x ${r.machine.cpu}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ${r.machine.kernel}. ` +
+      `Load generator: ${r.config.workers} worker processes; steps of ${r.config.warmupMs / 1000} s warm-up + ${r.config.measureMs / 1000} s measure + ${r.config.drainMs / 1000} s drain.`,
+  );
+  out.push('');
+  for (const t of r.targets) {
+    if (t.status !== 'ok')
+      out.push(`- **${t.kind}**: ${t.status}${t.error ? ` (${t.error})` : ''}`);
+  }
+  const ok = r.targets.filter((t) => t.status === 'ok');
+  if (r.config.rates.length > 0) {
+    out.push(
+      '| server | msgs/s | sent/s | deliveries/s | loss | p50 ms | p99 ms | max ms | ack p50 / p99 / max ms | server CPU (cores) | CPU us/delivery | loadgen CPU (cores) | RSS/conn KiB | notes |',
+    );
+    out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|');
+    for (const t of ok) {
+      for (const s of t.steps) {
+        const notes: string[] = [];
+        if (s.closes) notes.push(`${s.closes} closed`);
+        if (s.unacked) notes.push(`${s.unacked} unacked`);
+        for (const [k, v] of Object.entries(s.errors)) notes.push(`${v} ${k}`);
+        if (s.maxSendLagMs > 50) notes.push(`send lag ${int(s.maxSendLagMs)} ms`);
+        out.push(
+          `| ${t.kind} | ${int(s.rate)} | ${int(s.sentPerS)} | ${int(s.deliveriesPerS)} | ${int(s.loss)} (${f(s.lossPct, 2)}%) | ${f(s.latencyMs.p50, 2)} | ${f(s.latencyMs.p99, 2)} | ${f(s.latencyMs.max, 1)} | ${
+            s.ackMs ? `${f(s.ackMs.p50, 2)} / ${f(s.ackMs.p99, 2)} / ${f(s.ackMs.max, 1)}` : '-'
+          } | ${f(s.serverCpuCores, 2)} | ${f(s.cpuUsPerDelivery, 2)} | ${f(s.loadgenCpuCores, 2)} | ${kb(t.rssPerConnBytes)} | ${notes.join('; ')} |`,
+        );
+      }
+    }
+  } else {
+    out.push(
+      '| server | connected | failed | connect s | RSS before MiB | RSS connected MiB | RSS/conn KiB | RSS/conn after idle KiB | idle server CPU (cores) | loadgen CPU (cores) | closed while idle |',
+    );
+    out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+    for (const t of ok) {
+      out.push(
+        `| ${t.kind} | ${int(t.connect?.ok ?? 0)} | ${int(t.connect?.failed ?? 0)} | ${f((t.connect?.ms ?? 0) / 1000, 1)} | ${mb(t.rssBeforeBytes)} | ${mb(t.rssAfterBytes)} | ${kb(t.rssPerConnBytes)} | ${kb(t.idle?.rssPerConnEndBytes)} | ${f(t.idle?.serverCpuCores ?? Number.NaN, 3)} | ${f(t.idle?.loadgenCpuCores ?? Number.NaN, 3)} | ${t.idle?.closes ?? '-'} |`,
+      );
+    }
+  }
+  if (r.checks.length > 0) {
+    out.push('');
+    out.push('Targets:');
+    for (const c of r.checks) out.push(`- ${c}`);
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+const mark = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
+
+/** The issue's targets, evaluated for Parley against the baselines of the same run. */
+export function checks(r: Omit<ScenarioResult, 'checks'>): string[] {
+  const parley = r.targets.find((t) => t.kind === 'parley' && t.status === 'ok');
+  const raw = r.targets.find((t) => t.kind === 'raw-ws' && t.status === 'ok');
+  if (!parley) return ['Parley not measured in this run: targets not evaluated.'];
+  const out: string[] = [];
+  if (r.scenario === 'S1') {
+    for (const s of parley.steps) {
+      const base = raw?.steps.find((b) => b.rate === s.rate);
+      const ratio = base ? s.cpuUsPerDelivery / base.cpuUsPerDelivery : Number.NaN;
+      out.push(
+        `S1 ${s.rate} msgs/s: loss ${s.loss} (target 0) ${mark(s.loss <= 0)}; p99 ${f(s.latencyMs.p99, 1)} ms (<= 50) ${mark(s.latencyMs.p99 <= 50)}; CPU/delivery ${f(ratio, 2)}x raw ws (<= 1.2) ${base ? mark(ratio <= 1.2) : 'n/a'}`,
+      );
+    }
+  } else if (r.scenario === 'S2') {
+    const s = parley.steps.find((x) => x.rate === 8000) ?? parley.steps.at(-1);
+    if (s) {
+      out.push(
+        `S2 ${s.rate} msgs/s: loss ${s.loss} (target 0) ${mark(s.loss <= 0 && s.unacked === 0)}; p99 ack ${f(s.ackMs?.p99 ?? Number.NaN, 1)} ms (<= 20) ${mark((s.ackMs?.p99 ?? Number.POSITIVE_INFINITY) <= 20)}; p99 delivery ${f(s.latencyMs.p99, 1)} ms (<= 25) ${mark(s.latencyMs.p99 <= 25)}`,
+      );
+    }
+  } else if (r.scenario === 'S3') {
+    const p = parley.idle?.rssPerConnEndBytes ?? parley.rssPerConnBytes ?? Number.NaN;
+    const b = raw?.idle?.rssPerConnEndBytes ?? raw?.rssPerConnBytes ?? Number.NaN;
+    out.push(
+      `S3 RSS per idle connection: Parley ${kb(p)} KiB, raw ws ${kb(b)} KiB, ratio ${f(p / b, 2)} (<= 1.5) ${raw ? mark(p / b <= 1.5) : 'n/a'}`,
+    );
+  }
+  return out;
+}

@@ -1,0 +1,268 @@
+/**
+ * Benchmark runner: `npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick]
+ * [--targets parley,raw-ws,socketio]`.
+ *
+ * For each scenario, each server in turn: start it (child process, 127.0.0.1, free port), set up
+ * accounts and rooms, connect the clients from the load-generator workers, run the steps (or hold
+ * the idle connections), stop everything. Writes bench/results/<date>-<scenario>.json (and .md)
+ * and prints markdown tables for docs/benchmarks.md on stdout (progress goes to stderr).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { LoadGen, MAX_CONNS_PER_WORKER } from './loadgen/coordinator.js';
+import type { Histogram } from './loadgen/histogram.js';
+import { cpuUs, rssBytes } from './loadgen/procstat.js';
+import { loadTarget } from './loadgen/targets/index.js';
+import { totalClients } from './loadgen/targets/layout.js';
+import { nowMs, TARGET_KINDS, type TargetKind } from './loadgen/types.js';
+import {
+  checks,
+  markdown,
+  type Quantiles,
+  type ScenarioResult,
+  type StepResult,
+  type TargetResult,
+} from './report.js';
+import { SCENARIO_NAMES, type Scenario, type ScenarioName, scenario } from './scenarios.js';
+import { parleyAvailable, type ServerProc, startServer } from './servers.js';
+
+const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const t0 = Date.now();
+function log(msg: string): void {
+  process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
+}
+
+function parseArgs(argv: string[]) {
+  let names: ScenarioName[] = [...SCENARIO_NAMES];
+  let quick = false;
+  let targets: TargetKind[] = [...TARGET_KINDS];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') quick = true;
+    else if (a === '--scenario') {
+      const v = (argv[++i] ?? '').toUpperCase();
+      if (v === 'ALL') names = [...SCENARIO_NAMES];
+      else if ((SCENARIO_NAMES as readonly string[]).includes(v)) names = [v as ScenarioName];
+      else throw new Error(`--scenario: S1, S2, S3 or all (got ${v})`);
+    } else if (a === '--targets') {
+      targets = (argv[++i] ?? '').split(',').filter(Boolean) as TargetKind[];
+      for (const t of targets) {
+        if (!TARGET_KINDS.includes(t)) throw new Error(`--targets: unknown ${t}`);
+      }
+    } else if (a === '--help' || a === '-h') {
+      console.log(
+        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio]',
+      );
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return { names, quick, targets };
+}
+
+function quantiles(h: Histogram): Quantiles {
+  return {
+    count: h.count,
+    p50: h.percentile(0.5) / 1000,
+    p99: h.percentile(0.99) / 1000,
+    max: h.max / 1000,
+    mean: h.mean() / 1000,
+  };
+}
+
+function machine(): Record<string, string | number> {
+  const cpus = os.cpus();
+  return {
+    cpu: cpus[0]?.model.trim() ?? 'unknown',
+    cpus: cpus.length,
+    memGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.versions.node,
+    kernel: `${os.type()} ${os.release()}`,
+    loadavg: os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' '),
+  };
+}
+
+let activeServer: ServerProc | undefined;
+let activeLoadGen: LoadGen | undefined;
+
+async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> {
+  const result: TargetResult = { kind, status: 'ok', setupMs: 0, steps: [] };
+  const n = totalClients(sc.layout);
+  const workers = Math.max(sc.workers, Math.ceil(n / MAX_CONNS_PER_WORKER));
+  log(`${sc.name} ${kind}: starting server`);
+  const server = await startServer(kind);
+  activeServer = server;
+  let lg: LoadGen | undefined;
+  try {
+    const target = await loadTarget(kind);
+    const ts = Date.now();
+    const clients = await target.setup.setup(server.url, sc.layout, (m) =>
+      log(`${sc.name} ${kind}: ${m}`),
+    );
+    result.setupMs = Date.now() - ts;
+    await sleep(1000);
+    result.rssBeforeBytes = rssBytes(server.pid);
+
+    lg = await LoadGen.start(workers);
+    activeLoadGen = lg;
+    log(`${sc.name} ${kind}: connecting ${n} clients from ${workers} workers`);
+    const conn = await lg.connect(kind, server.url, clients);
+    result.connect = conn;
+    log(
+      `${sc.name} ${kind}: ${conn.ok} connected, ${conn.failed} failed in ${(conn.ms / 1000).toFixed(1)} s${
+        conn.errors.length ? ` (${conn.errors.join('; ')})` : ''
+      }`,
+    );
+    if (conn.ok === 0) throw new Error(`no client connected: ${conn.errors.join('; ')}`);
+    await sleep(sc.settleMs);
+    result.rssAfterBytes = rssBytes(server.pid);
+    result.rssPerConnBytes = (result.rssAfterBytes - result.rssBeforeBytes) / conn.ok;
+    result.loadgenRssBytes = (await lg.stats()).rssBytes;
+
+    if (sc.rates.length === 0) {
+      const c0 = cpuUs(server.pid);
+      const s0 = await lg.stats();
+      const w0 = nowMs();
+      await sleep(sc.idleMs);
+      const c1 = cpuUs(server.pid);
+      const s1 = await lg.stats();
+      const secs = (nowMs() - w0) / 1000;
+      const rssEnd = rssBytes(server.pid);
+      result.idle = {
+        seconds: secs,
+        serverCpuCores: (c1 - c0) / 1e6 / secs,
+        loadgenCpuCores: (s1.cpuUs - s0.cpuUs) / 1e6 / secs,
+        open: s1.open,
+        closes: s1.closes - s0.closes,
+        rssEndBytes: rssEnd,
+        rssPerConnEndBytes: (rssEnd - result.rssBeforeBytes) / conn.ok,
+      };
+      log(
+        `${sc.name} ${kind}: idle ${secs.toFixed(1)} s, RSS/conn ${(result.rssPerConnBytes / 1024).toFixed(1)} KiB, server CPU ${result.idle.serverCpuCores.toFixed(3)} cores`,
+      );
+    }
+
+    for (const [i, rate] of sc.rates.entries()) {
+      const startAt = nowMs() + 300;
+      let cpuA = 0;
+      let cpuB = 0;
+      const measureStart = startAt + sc.warmupMs;
+      const measureEnd = measureStart + sc.measureMs;
+      const ta = setTimeout(() => (cpuA = cpuUs(server.pid)), measureStart - nowMs());
+      const tb = setTimeout(() => (cpuB = cpuUs(server.pid)), measureEnd - nowMs());
+      await lg.step(i, rate, startAt, sc.warmupMs, sc.measureMs);
+      // The workers finish on their own ticks; make sure the server samples were taken.
+      while (nowMs() < measureEnd + 5) await sleep(5);
+      clearTimeout(ta);
+      clearTimeout(tb);
+      if (cpuB === 0) cpuB = cpuUs(server.pid);
+      await sleep(sc.drainMs);
+      const r = await lg.report(i);
+      const secs = sc.measureMs / 1000;
+      const loss = r.expected - r.received;
+      const step: StepResult = {
+        rate,
+        sentPerS: r.sentMeasure / secs,
+        deliveriesPerS: r.receivedMeasure / secs,
+        expected: r.expected,
+        received: r.received,
+        loss,
+        lossPct: r.expected === 0 ? 0 : (100 * loss) / r.expected,
+        latencyMs: quantiles(r.latency),
+        ackMs: kind === 'parley' ? quantiles(r.ack) : null,
+        acked: r.acked,
+        unacked: r.unacked,
+        serverCpuCores: (cpuB - cpuA) / 1e6 / secs,
+        cpuUsPerDelivery: r.receivedMeasure === 0 ? Number.NaN : (cpuB - cpuA) / r.receivedMeasure,
+        loadgenCpuCores: r.cpuUs / 1e6 / secs,
+        maxSendLagMs: r.maxSendLagMs,
+        errors: r.errors,
+        closes: r.closes,
+        unknown: r.unknown,
+      };
+      result.steps.push(step);
+      log(
+        `${sc.name} ${kind} ${rate} msgs/s: ${Math.round(step.deliveriesPerS)} deliveries/s, loss ${loss}, p50 ${step.latencyMs.p50.toFixed(2)} p99 ${step.latencyMs.p99.toFixed(2)} max ${step.latencyMs.max.toFixed(1)} ms${
+          step.ackMs ? `, ack p99 ${step.ackMs.p99.toFixed(2)} ms` : ''
+        }, server ${step.serverCpuCores.toFixed(2)} cores (${step.cpuUsPerDelivery.toFixed(2)} us/delivery), loadgen ${step.loadgenCpuCores.toFixed(2)} cores`,
+      );
+    }
+  } catch (e) {
+    result.status = 'failed';
+    result.error = e instanceof Error ? e.message : String(e);
+    log(`${sc.name} ${kind}: FAILED: ${result.error}\n${server.output()}`);
+  } finally {
+    await lg?.close();
+    activeLoadGen = undefined;
+    await server.stop();
+    activeServer = undefined;
+  }
+  return result;
+}
+
+async function main(): Promise<void> {
+  const { names, quick, targets } = parseArgs(process.argv.slice(2));
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const date = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
+  const tables: string[] = [];
+  for (const name of names) {
+    const sc = scenario(name, quick);
+    log(`== ${sc.title}${quick ? ' (quick)' : ''}`);
+    const results: TargetResult[] = [];
+    for (const kind of targets) {
+      if (kind === 'parley' && !parleyAvailable()) {
+        log(`${name} parley: skipped (packages/server/bin/parley.js not found)`);
+        results.push({
+          kind,
+          status: 'skipped',
+          error: 'packages/server/bin/parley.js not found',
+          setupMs: 0,
+          steps: [],
+        });
+        continue;
+      }
+      results.push(await runTarget(sc, kind));
+      await sleep(1000);
+    }
+    const base = {
+      scenario: name,
+      title: sc.title,
+      quick,
+      date: new Date().toISOString(),
+      machine: machine(),
+      config: sc,
+      targets: results,
+    };
+    const full: ScenarioResult = { ...base, checks: checks(base) };
+    const md = markdown(full);
+    const file = `${RESULTS_DIR}${date}-${name}${quick ? '-quick' : ''}`;
+    writeFileSync(`${file}.json`, `${JSON.stringify(full, null, 2)}\n`);
+    writeFileSync(`${file}.md`, md);
+    log(`wrote ${file}.json`);
+    tables.push(md);
+  }
+  process.stdout.write(`\n${tables.join('\n')}`);
+}
+
+async function cleanup(): Promise<void> {
+  activeLoadGen?.kill();
+  await activeServer?.stop();
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    log(`error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    cleanup().finally(() => process.exit(1));
+  },
+);

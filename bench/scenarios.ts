@@ -1,0 +1,70 @@
+/** The benchmark scenarios (full and `--quick` smoke-test sizes). */
+import type { Layout } from './loadgen/types.js';
+
+export type ScenarioName = 'S1' | 'S2' | 'S3';
+export const SCENARIO_NAMES: readonly ScenarioName[] = ['S1', 'S2', 'S3'];
+
+export interface Scenario {
+  name: ScenarioName;
+  title: string;
+  layout: Layout;
+  /** Aggregate send rates (msgs/s), one step each; empty for the idle scenario. */
+  rates: number[];
+  warmupMs: number;
+  measureMs: number;
+  /** After the senders stop: time for late deliveries before loss is counted. */
+  drainMs: number;
+  /** Idle scenario: how long to hold the connections while measuring. */
+  idleMs: number;
+  /** Time after the last connect before RSS is read. */
+  settleMs: number;
+  workers: number;
+}
+
+export function scenario(name: ScenarioName, quick: boolean): Scenario {
+  const timing = quick
+    ? { warmupMs: 500, measureMs: 2000, drainMs: 1000, idleMs: 2000, settleMs: 1000 }
+    : { warmupMs: 2000, measureMs: 10_000, drainMs: 3000, idleMs: 10_000, settleMs: 3000 };
+  switch (name) {
+    case 'S1':
+      return {
+        name,
+        title: 'S1 room fan-out: 1,000 clients in 10 rooms of 100, 10 senders per room',
+        layout: quick
+          ? { convs: 2, clientsPerConv: 10, sendersPerConv: 3, socketsPerUser: 1, direct: false }
+          : {
+              convs: 10,
+              clientsPerConv: 100,
+              sendersPerConv: 10,
+              socketsPerUser: 1,
+              direct: false,
+            },
+        rates: quick ? [20, 100] : [50, 200, 400, 800],
+        ...timing,
+        workers: 2,
+      };
+    case 'S2':
+      return {
+        name,
+        title: 'S2 direct messages: 2,000 clients in 1,000 pairs, both sides send',
+        layout: quick
+          ? { convs: 20, clientsPerConv: 2, sendersPerConv: 2, socketsPerUser: 1, direct: true }
+          : { convs: 1000, clientsPerConv: 2, sendersPerConv: 2, socketsPerUser: 1, direct: true },
+        rates: quick ? [50, 400] : [500, 2000, 4000, 8000, 16000],
+        ...timing,
+        workers: 2,
+      };
+    case 'S3':
+      return {
+        name,
+        title:
+          'S3 idle: 15,000 connected, authenticated clients (1,000 users x 15 sockets), in 500 direct conversations',
+        layout: quick
+          ? { convs: 10, clientsPerConv: 30, sendersPerConv: 0, socketsPerUser: 15, direct: true }
+          : { convs: 500, clientsPerConv: 30, sendersPerConv: 0, socketsPerUser: 15, direct: true },
+        rates: [],
+        ...timing,
+        workers: quick ? 2 : 4,
+      };
+  }
+}

@@ -1,0 +1,109 @@
+/** Starts and stops the servers under test as child processes on 127.0.0.1 and a free port. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TargetKind } from './loadgen/types.js';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const PARLEY_BIN = path.join(REPO_ROOT, 'packages/server/bin/parley.js');
+
+export interface ServerProc {
+  kind: TargetKind;
+  pid: number;
+  url: string;
+  /** Last lines the server wrote (for error messages). */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export function parleyAvailable(): boolean {
+  return existsSync(PARLEY_BIN);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function startServer(kind: TargetKind): Promise<ServerProc> {
+  const port = await freePort();
+  const host = '127.0.0.1';
+  const url = `http://${host}:${port}`;
+  let dataDir: string | undefined;
+  let args: string[];
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  if (kind === 'parley') {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'parley-bench-'));
+    args = [PARLEY_BIN, 'start', '--port', String(port), '--host', host, '--data-dir', dataDir];
+    env.PARLEY_LOG_LEVEL = process.env.PARLEY_LOG_LEVEL ?? 'warn';
+    env.PARLEY_ACCESS_TOKEN_TTL_S = '86400';
+    env.PARLEY_DRAIN_TIMEOUT_S = '1';
+  } else {
+    const script = fileURLToPath(new URL(`./baselines/${kind}.js`, import.meta.url));
+    args = [script, '--port', String(port), '--host', host];
+  }
+  const child: ChildProcess = spawn(process.execPath, args, {
+    env,
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  let listening = false;
+  const onData = (d: Buffer) => {
+    for (const l of d.toString().split('\n')) {
+      if (!l) continue;
+      if (/^listening \d+/.test(l)) listening = true;
+      lines.push(l);
+      if (lines.length > 40) lines.shift();
+    }
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  let exited = false;
+  const exit = new Promise<void>((r) =>
+    child.once('exit', () => {
+      exited = true;
+      r();
+    }),
+  );
+
+  const stop = async () => {
+    if (!exited) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exit;
+      clearTimeout(t);
+    }
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  };
+  const output = () => lines.join('\n');
+
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`${kind} server exited at start:\n${output()}`);
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${kind} server did not start in 30 s:\n${output()}`);
+    }
+    if (kind === 'parley') {
+      try {
+        const res = await fetch(`${url}/readyz`);
+        if (res.ok) break;
+      } catch {}
+    } else if (listening) break;
+    await sleep(100);
+  }
+  return { kind, pid: child.pid!, url, output, stop };
+}
