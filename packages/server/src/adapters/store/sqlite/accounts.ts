@@ -103,10 +103,10 @@ export class Accounts {
     const rows = this.#st
       .get(
         `SELECT ${USER_COLUMNS} FROM users
-         WHERE disabled = 0 AND (username LIKE ?1 ESCAPE '\\' OR display_name LIKE ?1 ESCAPE '\\')
-         ORDER BY username LIKE ?2 ESCAPE '\\' DESC, username LIMIT ?3`,
+         WHERE disabled = 0 AND (username LIKE @any ESCAPE '\\' OR display_name LIKE @any ESCAPE '\\')
+         ORDER BY username LIKE @prefix ESCAPE '\\' DESC, username LIMIT @limit`,
       )
-      .all(`%${e}%`, `${e}%`, Math.max(0, Math.floor(limit))) as UserRow[];
+      .all({ any: `%${e}%`, prefix: `${e}%`, limit: Math.max(0, Math.floor(limit)) }) as UserRow[];
     return rows.map(toUser);
   }
 

@@ -25,11 +25,11 @@ const CHANGES = `SELECT e.pos, e.conv, e.seq, e.sender, e.ts, e.kind, e.body,
   m.id AS m_id, m.cid AS m_cid, m.text AS m_text, m.mentions AS m_mentions,
   m.reply_to AS m_reply_to, m.thread_root AS m_thread_root, m.edited_at AS m_edited_at,
   m.deleted AS m_deleted
-FROM members mb CROSS JOIN events e ON e.conv = mb.conv AND e.pos > ?1
+FROM members mb CROSS JOIN events e ON e.conv = mb.conv AND e.pos > @since
   AND (mb.left_pos IS NULL OR e.pos <= mb.left_pos)
 LEFT JOIN messages m ON e.kind = 'message' AND m.conv = e.conv AND m.id = e.msg_id
-WHERE mb.user_id = ?2 AND (mb.left_pos IS NULL OR mb.left_pos > ?1)
-ORDER BY e.pos LIMIT ?3`;
+WHERE mb.user_id = @user AND (mb.left_pos IS NULL OR mb.left_pos > @since)
+ORDER BY e.pos LIMIT @limit`;
 
 const THREAD_SELECT = `SELECT e.pos, e.conv, e.seq, e.sender, e.ts, e.kind, e.body,
   m.id AS m_id, m.cid AS m_cid, m.text AS m_text, m.mentions AS m_mentions,
@@ -96,7 +96,9 @@ export class EventReader {
 
   changesSince(userId: string, sincePos: number, limit: number): ChangesPage {
     const n = Math.max(1, Math.floor(limit));
-    const rows = this.#st.get(CHANGES).all(sincePos, userId, n + 1) as EventRow[];
+    const rows = this.#st
+      .get(CHANGES)
+      .all({ since: sincePos, user: userId, limit: n + 1 }) as EventRow[];
     const more = rows.length > n;
     if (more) rows.length = n;
     const events: StoredEvent[] = rows.map((r) => ({ event: toEvent(r), pos: r.pos }));

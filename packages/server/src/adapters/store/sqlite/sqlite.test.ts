@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { messageBody } from '../../../test/contract/store/helpers.js';
+import { storeContract } from '../../../test/contract/store.contract.js';
+import { openDatabase } from './db.js';
+import { SCHEMA_VERSION, SqliteStore } from './index.js';
+
+function tempPath(): string {
+  return join(tmpdir(), `parley-store-${randomUUID()}.db`);
+}
+
+async function removeDb(path: string): Promise<void> {
+  for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(path + suffix, { force: true });
+}
+
+async function open(path: string): Promise<SqliteStore> {
+  const store = new SqliteStore({ path });
+  await store.migrate();
+  return store;
+}
+
+storeContract('sqlite', async () => {
+  const path = tempPath();
+  let store = await open(path);
+  return {
+    store,
+    reopen: async () => {
+      store = await open(path);
+      return store;
+    },
+    cleanup: async () => {
+      await store.close();
+      await removeDb(path);
+    },
+  };
+});
+
+describe('SqliteStore', () => {
+  it('sets WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
+    const path = tempPath();
+    const store = await open(path);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+      const v = db.prepare('SELECT max(version) AS v FROM schema_version').get() as { v: number };
+      expect(v.v).toBe(SCHEMA_VERSION);
+    } finally {
+      db.close();
+    }
+    // synchronous, foreign_keys and busy_timeout are per connection: check the opener.
+    const conn = openDatabase(path);
+    try {
+      expect(conn.pragma('synchronous', { simple: true })).toBe(2); // FULL
+      expect(conn.pragma('foreign_keys', { simple: true })).toBe(1);
+      expect(conn.pragma('busy_timeout', { simple: true })).toBeGreaterThan(0);
+      expect(conn.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      conn.close();
+      await removeDb(path);
+    }
+  });
+
+  it('records each migration once', async () => {
+    const path = tempPath();
+    const store = await open(path);
+    await store.migrate();
+    await store.close();
+    const again = await open(path);
+    await again.close();
+    const db = new Database(path, { readonly: true });
+    const rows = db.prepare('SELECT version FROM schema_version').all();
+    db.close();
+    await removeDb(path);
+    expect(rows).toHaveLength(SCHEMA_VERSION);
+  });
+
+  it('commits a large burst in batches and settles every append', async () => {
+    const store = new SqliteStore({ path: ':memory:', maxBatch: 64 });
+    await store.migrate();
+    await store.createUser({ id: 'u', username: 'u', display_name: 'U', password_hash: null });
+    await store.createConversation({
+      id: 'c',
+      kind: 'group',
+      title: 't',
+      workspace_id: null,
+      is_public: false,
+      created_by: 'u',
+      direct_key: null,
+      members: [{ user_id: 'u', role: 'owner' }],
+    });
+    const n = 5000;
+    const t0 = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) }),
+      ),
+    );
+    const ms = performance.now() - t0;
+    expect(results.map((r) => r.event!.seq)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+    expect(ms).toBeLessThan(5000);
+    await store.close();
+  });
+
+  it('flushes pending appends on close and refuses appends after it', async () => {
+    const path = tempPath();
+    const store = await open(path);
+    await store.createUser({ id: 'u', username: 'u', display_name: 'U', password_hash: null });
+    await store.createConversation({
+      id: 'c',
+      kind: 'group',
+      title: 't',
+      workspace_id: null,
+      is_public: false,
+      created_by: 'u',
+      direct_key: null,
+      members: [{ user_id: 'u', role: 'owner' }],
+    });
+    const pending = store.append({ conv: 'c', sender: 'u', body: messageBody('last words') });
+    await store.close();
+    await expect(pending).resolves.toMatchObject({ dup: false, event: { seq: 2 } });
+    await expect(
+      store.append({ conv: 'c', sender: 'u', body: messageBody('x') }),
+    ).rejects.toMatchObject({
+      code: 'unavailable',
+    });
+    await expect(store.ping()).rejects.toMatchObject({ code: 'unavailable' });
+    const again = await open(path);
+    expect((await again.getConversation('c'))?.last_seq).toBe(2);
+    await again.close();
+    await removeDb(path);
+  });
+});
