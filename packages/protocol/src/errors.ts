@@ -197,3 +197,8 @@ export class ParleyError extends Error {
     return body;
   }
 }
+
+/** The WebSocket close code of an error code (1000 when the error does not close). */
+export function closeCodeOf(code: ErrorCode): number {
+  return (ERRORS[code] as ErrorSpec).close ?? 1000;
+}

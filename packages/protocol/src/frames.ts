@@ -62,11 +62,13 @@ export const ReactFrame = z.object({
 export const ReadFrame = z.object({ type: z.literal('read'), rid, conv: id, seq });
 export const TypingFrame = z.object({
   type: z.literal('typing'),
+  rid,
   conv: id,
   on: z.boolean().default(true),
 });
 export const PresenceFrame = z.object({
   type: z.literal('presence'),
+  rid,
   status: z.enum(['online', 'away']),
 });
 export const SyncFrame = z.object({

@@ -1,0 +1,37 @@
+import type { ClientFrame } from '@parley/protocol';
+import type { Metrics } from '../../metrics.js';
+import type { AuthService } from '../../services/auth.js';
+import type { ConversationService } from '../../services/conversations.js';
+import type { MessageService } from '../../services/messages.js';
+import type { PresenceService } from '../../services/presence.js';
+import type { RealtimePublisher } from '../../services/realtime.js';
+import type { SyncService } from '../../services/sync.js';
+import type { Hub } from '../hub.js';
+import type { Session } from '../session.js';
+
+/** What command handlers may use (constructed once by the gateway). */
+export interface GatewayContext {
+  auth: AuthService;
+  conversations: ConversationService;
+  messages: MessageService;
+  sync: SyncService;
+  presence: PresenceService;
+  publisher: RealtimePublisher;
+  hub: Hub;
+  metrics: Metrics;
+  heartbeatMs: number;
+  /** Ids of the user's conversations (for subscriptions at auth). */
+  conversationIds(userId: string): Promise<string[]>;
+}
+
+export type Handler<T extends ClientFrame['type']> = (
+  ctx: GatewayContext,
+  s: Session,
+  frame: Extract<ClientFrame, { type: T }>,
+) => Promise<void>;
+
+/** Membership check from the socket's subscriptions, falling back to the store. */
+export async function requireConv(ctx: GatewayContext, s: Session, conv: string): Promise<void> {
+  if (s.convs.has(conv)) return;
+  await ctx.conversations.requireMember(conv, s.user);
+}

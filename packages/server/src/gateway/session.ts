@@ -1,0 +1,119 @@
+import {
+  closeCodeOf,
+  ERRORS,
+  type ErrorCode,
+  type ErrorFrame,
+  ParleyError,
+  type PresenceStatus,
+  type Rid,
+  type ServerFrame,
+} from '@parley/protocol';
+import type { WebSocket } from 'ws';
+
+/** Schedules a flush of coalesced writes once per tick for all sockets that have some. */
+export class WriteScheduler {
+  private dirty: Session[] = [];
+  private scheduled = false;
+
+  mark(s: Session): void {
+    this.dirty.push(s);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.flush);
+    }
+  }
+
+  private flush = (): void => {
+    this.scheduled = false;
+    const list = this.dirty;
+    this.dirty = [];
+    for (const s of list) s.flush();
+  };
+}
+
+export interface SessionHooks {
+  /** Called with the number of frames written, for metrics. */
+  onWrite(frames: number): void;
+  onSlowConsumer(s: Session): void;
+}
+
+/**
+ * One WebSocket connection. Frames sent within one tick are coalesced into one write
+ * (cork/uncork). A socket whose buffered bytes exceed the cap is a slow consumer: it is closed
+ * with 4008 and the client resumes from its sync token.
+ */
+export class Session {
+  user = '';
+  device = '';
+  authed = false;
+  closed = false;
+  alive = true;
+  presence: PresenceStatus | null = null;
+  errors = 0;
+  /** Conversations this socket receives (the user's memberships). */
+  readonly convs = new Set<string>();
+  /** Conversations joined during this session: seq of the join event, delivered already. */
+  joinedAt: Map<string, number> | null = null;
+  /** Serializes the commands that change state, so a client's order is the stored order. */
+  chain: Promise<void> = Promise.resolve();
+  private pending: (Buffer | string)[] = [];
+
+  constructor(
+    readonly ws: WebSocket,
+    readonly ip: string,
+    private readonly scheduler: WriteScheduler,
+    private readonly cap: number,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  /** Queues an already serialized frame (the same Buffer may go to many sessions). */
+  sendRaw(data: Buffer | string): void {
+    if (this.closed) return;
+    if (this.pending.length === 0) this.scheduler.mark(this);
+    this.pending.push(data);
+  }
+
+  send(frame: ServerFrame): void {
+    this.sendRaw(JSON.stringify(frame));
+  }
+
+  error(code: ErrorCode, message?: string, rid?: Rid, retryAfterMs?: number): void {
+    const f: ErrorFrame = { type: 'error', code, message: message ?? ERRORS[code].message };
+    if (rid !== undefined) f.rid = rid;
+    if (retryAfterMs !== undefined) f.retry_after_ms = retryAfterMs;
+    this.send(f);
+  }
+
+  errorFrom(e: unknown, rid: Rid): void {
+    if (e instanceof ParleyError) this.error(e.code, e.message, rid, e.retryAfterMs);
+    else this.error('internal', undefined, rid);
+  }
+
+  /** Writes the queued frames; over the cap, drops them and reports a slow consumer. */
+  flush(force = false): void {
+    const frames = this.pending;
+    this.pending = [];
+    if (this.closed || frames.length === 0) return;
+    if (!force && this.ws.bufferedAmount > this.cap) {
+      this.hooks.onSlowConsumer(this);
+      return;
+    }
+    // biome-ignore lint/suspicious/noExplicitAny: ws keeps its net.Socket in _socket
+    const sock = (this.ws as any)._socket as import('node:net').Socket | undefined;
+    sock?.cork();
+    for (const f of frames) this.ws.send(f, { binary: false });
+    sock?.uncork();
+    this.hooks.onWrite(frames.length);
+  }
+
+  /** Sends what is queued, then closes with the code of the error. */
+  close(code: ErrorCode, message?: string): void {
+    if (this.closed) return;
+    this.error(code, message);
+    this.flush(true);
+    this.closed = true;
+    this.ws.close(closeCodeOf(code), code);
+    // A peer that does not answer the close handshake (or reads too slowly) is cut off.
+    setTimeout(() => this.ws.terminate(), 5000).unref();
+  }
+}

@@ -1,0 +1,159 @@
+/**
+ * The composition root: picks adapters from the configuration's URLs, wires the services, the
+ * HTTP API and the WebSocket gateway, and starts listening. Nothing else constructs services.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Logger, pino } from 'pino';
+import { MemoryBus } from './adapters/bus/memory.js';
+import { NatsBus } from './adapters/bus/nats.js';
+import { SqliteStore } from './adapters/store/sqlite/index.js';
+import type { Config } from './config.js';
+import { Gateway } from './gateway/gateway.js';
+import { buildHttp } from './http/app.js';
+import { Metrics } from './metrics.js';
+import type { Bus } from './ports/bus.js';
+import type { Store } from './ports/store.js';
+import { AuthService } from './services/auth.js';
+import { ConversationService } from './services/conversations.js';
+import { MessageService } from './services/messages.js';
+import { PresenceService } from './services/presence.js';
+import { RealtimePublisher } from './services/realtime.js';
+import { SyncService } from './services/sync.js';
+import { TokenService } from './services/tokens.js';
+import { WorkspaceService } from './services/workspaces.js';
+
+export interface Parley {
+  /** Base URL, e.g. http://127.0.0.1:8080 */
+  url: string;
+  port: number;
+  store: Store;
+  bus: Bus;
+  auth: AuthService;
+  metrics: Metrics;
+  /** Graceful: refuse new sockets, tell clients to reconnect, flush, close everything. */
+  close(): Promise<void>;
+}
+
+/** Opens the store named by the database URL (`sqlite:<path>`). */
+export async function openStore(url: string): Promise<Store> {
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    const store = new SqliteStore({ path: file });
+    await store.migrate();
+    return store;
+  }
+  throw new Error(`unsupported PARLEY_DATABASE_URL: ${url.split(':')[0]}: (use sqlite:<path>)`);
+}
+
+/** Opens the bus named by the URL (`memory:` or `nats://host:port`). */
+export async function openBus(url: string, log: Logger): Promise<Bus> {
+  const onError = (err: unknown) => log.error({ err }, 'bus handler failed');
+  if (url === 'memory:' || url === 'memory') return new MemoryBus({ onError });
+  if (url.startsWith('nats://')) return NatsBus.connect(url, { onError });
+  throw new Error(`unsupported PARLEY_BUS_URL: ${url} (use memory: or nats://host:port)`);
+}
+
+/** The built web app shipped with the server, if it was built. */
+function defaultWebDir(): string | undefined {
+  try {
+    return path.resolve(fileURLToPath(new URL('../../web/dist', import.meta.url)));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function startServer(config: Config, logger?: Logger): Promise<Parley> {
+  const log = logger ?? pino({ level: config.logLevel });
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = await openStore(config.databaseUrl!);
+  const bus = await openBus(config.busUrl, log);
+  const metrics = new Metrics();
+  const nodeId = randomBytes(6).toString('hex');
+
+  const tokens = await TokenService.create({
+    jwk: config.jwtPrivateKey,
+    dataDir: config.dataDir,
+    ttlS: config.accessTokenTtlS,
+  });
+  const publisher = new RealtimePublisher(bus);
+  const auth = new AuthService(store, tokens, {
+    refreshTtlS: config.refreshTokenTtlS,
+    onRevoke: (user, device) => publisher.revoke(user, device),
+  });
+  const workspaces = new WorkspaceService(store);
+  const conversations = new ConversationService(store, workspaces, publisher);
+  const messages = new MessageService(store, conversations, publisher, metrics);
+  const sync = new SyncService(store);
+  const presence = new PresenceService(bus, store, nodeId);
+
+  const gateway = new Gateway(
+    {
+      auth,
+      conversations,
+      messages,
+      sync,
+      presence,
+      publisher,
+      metrics,
+      heartbeatMs: config.heartbeatMs,
+      conversationIds: (u) => store.conversationIds(u),
+    },
+    bus,
+    {
+      sendBufferBytes: config.sendBufferBytes,
+      heartbeatMs: config.heartbeatMs,
+      authTimeoutMs: config.authTimeoutMs,
+    },
+    log,
+  );
+  metrics.connections.collect(() => gateway.connections);
+
+  let draining = false;
+  const tls =
+    config.tlsCert && config.tlsKey
+      ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
+      : undefined;
+  const app = await buildHttp(
+    { store, auth, workspaces, conversations, messages, presence, metrics },
+    {
+      logger: log,
+      tls,
+      webDir: config.webDir ?? defaultWebDir(),
+      ready: async () => {
+        if (draining) return false;
+        await store.ping();
+        return bus.status().connected;
+      },
+    },
+  );
+  app.server.on('upgrade', (req, socket, head) => {
+    const url = req.url ?? '';
+    if (url === '/v1/ws' || url.startsWith('/v1/ws?')) gateway.handleUpgrade(req, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+  await app.listen({ host: config.host, port: config.port });
+  const port = (app.server.address() as AddressInfo).port;
+  const scheme = tls ? 'https' : 'http';
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = config.publicUrl ?? `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      draining = true;
+      await gateway.drain(config.drainTimeoutS * 1000);
+      gateway.close();
+      await app.close();
+      presence.close();
+      await bus.close();
+      await store.close();
+    })();
+    return closing;
+  };
+  return { url, port, store, bus, auth, metrics, close };
+}

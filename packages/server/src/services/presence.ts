@@ -1,0 +1,98 @@
+import type { PresenceEventFrame, PresenceList, PresenceStatus } from '@parley/protocol';
+import type { PubSub, Unsubscribe } from '../ports/bus.js';
+import type { ConversationStore } from '../ports/store.js';
+import { subjects } from './realtime.js';
+
+interface Entry {
+  status: PresenceStatus;
+  last_seen: number;
+}
+
+/** Presence is told only to the members of a user's direct and group conversations. */
+const PRESENCE_KINDS = new Set(['direct', 'group']);
+const MAX_FANOUT_CONVERSATIONS = 500;
+
+/**
+ * Presence: online, away, offline and last seen. Ephemeral: kept in memory and shared between
+ * nodes over the bus (`presence` subject), never stored. Each node counts its own sockets per
+ * user; a user is online while any socket is online, away while all are away.
+ */
+export class PresenceService {
+  /** Cluster-wide view, per node: user -> node -> entry. */
+  private table = new Map<string, Map<string, Entry>>();
+  /** This node's sockets per user: [online, away]. */
+  private local = new Map<string, { online: number; away: number }>();
+  private unsub: Unsubscribe;
+
+  constructor(
+    private readonly bus: PubSub,
+    private readonly store: ConversationStore,
+    private readonly nodeId: string,
+  ) {
+    this.unsub = bus.subscribe(subjects.presence, (data) => this.onRemote(data));
+  }
+
+  /** A socket of the user came (delta +1) or went (-1) with the given status. */
+  change(userId: string, from: PresenceStatus | null, to: PresenceStatus | null): void {
+    const c = this.local.get(userId) ?? { online: 0, away: 0 };
+    if (from === 'online') c.online--;
+    if (from === 'away') c.away--;
+    if (to === 'online') c.online++;
+    if (to === 'away') c.away++;
+    if (c.online + c.away === 0) this.local.delete(userId);
+    else this.local.set(userId, c);
+    const status: PresenceStatus = c.online > 0 ? 'online' : c.away > 0 ? 'away' : 'offline';
+    const before = this.get(userId).status;
+    const now = Date.now();
+    this.bus.publish(subjects.presence, `${userId} ${this.nodeId} ${status} ${now}`);
+    this.apply(userId, this.nodeId, status, now);
+    const after = this.get(userId);
+    if (after.status !== before) void this.tell(userId, after);
+  }
+
+  get(userId: string): Entry {
+    const nodes = this.table.get(userId);
+    let best: Entry = { status: 'offline', last_seen: 0 };
+    if (!nodes) return best;
+    for (const e of nodes.values()) {
+      if (e.status === 'online' || (e.status === 'away' && best.status === 'offline')) {
+        best = { status: e.status, last_seen: Math.max(best.last_seen, e.last_seen) };
+      } else best.last_seen = Math.max(best.last_seen, e.last_seen);
+    }
+    return best;
+  }
+
+  list(users: string[]): PresenceList {
+    return { presence: users.map((u) => ({ user: u, ...this.get(u) })) };
+  }
+
+  close(): void {
+    this.unsub();
+  }
+
+  private apply(userId: string, node: string, status: PresenceStatus, ts: number): void {
+    let nodes = this.table.get(userId);
+    if (!nodes) {
+      nodes = new Map();
+      this.table.set(userId, nodes);
+    }
+    nodes.set(node, { status, last_seen: ts });
+  }
+
+  private onRemote(data: string): void {
+    const [user, node, status, ts] = data.split(' ');
+    if (!user || !node || node === this.nodeId) return;
+    if (status !== 'online' && status !== 'away' && status !== 'offline') return;
+    this.apply(user, node, status, Number(ts) || Date.now());
+  }
+
+  private async tell(userId: string, entry: Entry): Promise<void> {
+    const frame: PresenceEventFrame = { type: 'presence', user: userId, ...entry };
+    const data = `P ${userId}\n${JSON.stringify(frame)}`;
+    const convs = (await this.store.conversationIds(userId)).slice(0, MAX_FANOUT_CONVERSATIONS);
+    for (const id of convs) {
+      const conv = await this.store.getConversation(id);
+      if (conv && PRESENCE_KINDS.has(conv.kind)) this.bus.publish(subjects.conv(id), data);
+    }
+  }
+}
