@@ -1,7 +1,10 @@
 import { ERRORS, type ErrorCode } from '@parley/protocol';
 
-/** 'pending': waiting or being sent; 'sent': acknowledged; 'failed': a permanent error. */
-export type OutboxState = 'pending' | 'sent' | 'failed';
+/**
+ * 'pending': waiting or being sent; 'sent': acknowledged; 'failed': a permanent error (retry or
+ * discard it); 'discarded': dropped by the user.
+ */
+export type OutboxState = 'pending' | 'sent' | 'failed' | 'discarded';
 
 /** A message the user sent from this device, as the outbox tracks it. */
 export interface OutboxMessage {
