@@ -19,39 +19,52 @@ const HEAD = 'SELECT coalesce(max(pos), 0) AS pos FROM events';
  * The user's changes: for each member row that is current or ended after sincePos, that
  * conversation's events after sincePos (up to the leave when the user left), by pos. The member
  * rows drive the loop (CROSS JOIN fixes the order) and events(conv, pos) serves each range, so
- * the cost grows with the member rows and the changes, not with the history.
+ * the cost grows with the member rows and the changes, not with the history. The first pass
+ * reads positions only (covering index, bounded sorter); the second reads the page's rows.
  */
+const CHANGES_FROM = `FROM members mb CROSS JOIN events e ON e.conv = mb.conv AND e.pos > @since
+  AND (mb.left_pos IS NULL OR e.pos <= mb.left_pos)`;
+const CHANGES_WHERE = 'mb.user_id = @user AND (mb.left_pos IS NULL OR mb.left_pos > @since)';
+const CHANGES_POS = `SELECT e.pos ${CHANGES_FROM} WHERE ${CHANGES_WHERE}
+  ORDER BY e.pos LIMIT @limit`;
 const CHANGES = `SELECT e.pos, e.conv, e.seq, e.sender, e.ts, e.kind, e.body,
   m.id AS m_id, m.cid AS m_cid, m.text AS m_text, m.mentions AS m_mentions,
   m.reply_to AS m_reply_to, m.thread_root AS m_thread_root, m.edited_at AS m_edited_at,
   m.deleted AS m_deleted
-FROM members mb CROSS JOIN events e ON e.conv = mb.conv AND e.pos > @since
-  AND (mb.left_pos IS NULL OR e.pos <= mb.left_pos)
+${CHANGES_FROM} AND e.pos <= @upto
 LEFT JOIN messages m ON e.kind = 'message' AND m.conv = e.conv AND m.id = e.msg_id
-WHERE mb.user_id = @user AND (mb.left_pos IS NULL OR mb.left_pos > @since)
-ORDER BY e.pos LIMIT @limit`;
+WHERE ${CHANGES_WHERE}
+ORDER BY e.pos`;
 
-const THREAD_SELECT = `SELECT e.pos, e.conv, e.seq, e.sender, e.ts, e.kind, e.body,
+const COLUMNS = `e.pos, e.conv, e.seq, e.sender, e.ts, e.kind, e.body,
   m.id AS m_id, m.cid AS m_cid, m.text AS m_text, m.mentions AS m_mentions,
   m.reply_to AS m_reply_to, m.thread_root AS m_thread_root, m.edited_at AS m_edited_at,
-  m.deleted AS m_deleted
-FROM messages m CROSS JOIN events e ON e.conv = m.conv AND e.seq = m.seq`;
+  m.deleted AS m_deleted`;
 
 type Direction = 'after' | 'before' | 'between' | 'latest';
 
 /**
- * SQL of one history query shape. A thread query is driven by the messages of the thread
- * (primary key and messages_thread), the others by events(conv, seq).
+ * SQL of one history query shape. Plain history walks events(conv, seq). A thread query takes
+ * the root by primary key and the replies by messages_thread(conv, thread_root, seq), so its
+ * cost grows with the thread, not with the conversation.
  */
 function historySql(dir: Direction, thread: boolean): string {
-  const t = thread ? 'm' : 'e';
-  const where = [`${t}.conv = :conv`];
-  if (dir === 'after' || dir === 'between') where.push(`${t}.seq > :after`);
-  if (dir === 'before' || dir === 'between') where.push(`${t}.seq < :before`);
-  if (thread) where.push('(m.id = :thread OR m.thread_root = :thread)');
+  const range: string[] = [];
+  if (dir === 'after' || dir === 'between') range.push('AND seq > :after');
+  if (dir === 'before' || dir === 'between') range.push('AND seq < :before');
   const order = dir === 'after' || dir === 'between' ? 'ASC' : 'DESC';
-  const select = thread ? THREAD_SELECT : EVENT_SELECT;
-  return `${select} WHERE ${where.join(' AND ')} ORDER BY ${t}.seq ${order} LIMIT :limit`;
+  if (!thread) {
+    return `${EVENT_SELECT} WHERE e.conv = :conv ${range.join(' ').replaceAll('seq', 'e.seq')}
+      ORDER BY e.seq ${order} LIMIT :limit`;
+  }
+  const r = range.join(' ');
+  return `SELECT ${COLUMNS} FROM (
+      SELECT seq FROM messages WHERE conv = :conv AND id = :thread ${r}
+      UNION ALL
+      SELECT seq FROM messages WHERE conv = :conv AND thread_root = :thread ${r}
+    ) t CROSS JOIN events e ON e.conv = :conv AND e.seq = t.seq
+    JOIN messages m ON m.conv = e.conv AND m.id = e.msg_id
+    ORDER BY t.seq ${order} LIMIT :limit`;
 }
 
 export class EventReader {
@@ -96,11 +109,16 @@ export class EventReader {
 
   changesSince(userId: string, sincePos: number, limit: number): ChangesPage {
     const n = Math.max(1, Math.floor(limit));
-    const rows = this.#st
-      .get(CHANGES)
-      .all({ since: sincePos, user: userId, limit: n + 1 }) as EventRow[];
-    const more = rows.length > n;
-    if (more) rows.length = n;
+    const found = this.#st
+      .get(CHANGES_POS)
+      .pluck()
+      .all({ since: sincePos, user: userId, limit: n + 1 }) as number[];
+    const more = found.length > n;
+    const upto = found[Math.min(found.length, n) - 1];
+    const rows =
+      upto === undefined
+        ? []
+        : (this.#st.get(CHANGES).all({ since: sincePos, user: userId, upto }) as EventRow[]);
     const events: StoredEvent[] = rows.map((r) => ({ event: toEvent(r), pos: r.pos }));
     const last = events[events.length - 1];
     const pos = last !== undefined ? last.pos : this.headPos();

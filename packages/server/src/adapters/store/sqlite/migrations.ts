@@ -127,7 +127,7 @@ CREATE TABLE messages (
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX messages_sender_cid ON messages(sender, cid);
 CREATE INDEX messages_conv_seq ON messages(conv, seq);
-CREATE INDEX messages_thread ON messages(conv, thread_root) WHERE thread_root IS NOT NULL;
+CREATE INDEX messages_thread ON messages(conv, thread_root, seq) WHERE thread_root IS NOT NULL;
 
 CREATE TABLE reactions (
   conv TEXT NOT NULL,
@@ -145,15 +145,15 @@ export function migrate(db: Database): void {
   db.exec(
     'CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)',
   );
-  const current = db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_version').get() as {
-    v: number;
-  };
+  const current = db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_version');
   const record = db.prepare(
     'INSERT INTO schema_version (version, name, applied_at) VALUES (?, ?, ?)',
   );
   for (const m of MIGRATIONS) {
-    if (m.version <= current.v) continue;
+    // The check is inside the write transaction: a second process migrating at the same time
+    // waits (busy_timeout), then sees the version applied and skips it.
     db.transaction(() => {
+      if ((current.get() as { v: number }).v >= m.version) return;
       db.exec(m.sql);
       record.run(m.version, m.name, Date.now());
     }).immediate();
