@@ -97,7 +97,11 @@ export class ConversationService {
       rows.map((r) => r.peer_id).filter((p): p is string => p !== null),
     );
     const byId = new Map(peers.map((u) => [u.id, u]));
-    return rows.map((r) => toView(r, r.peer_id ? byId.get(r.peer_id) : undefined));
+    // Activity is the newest message: read receipts and membership events do not reorder.
+    const activity = (r: ConversationSummary) => r.last_message?.ts ?? r.conversation.created_at;
+    return rows
+      .sort((x, y) => activity(y) - activity(x))
+      .map((r) => toView(r, r.peer_id ? byId.get(r.peer_id) : undefined));
   }
 
   /** The caller's view of one conversation; non-members see public channels of their workspaces. */
