@@ -91,6 +91,7 @@ export function markdown(r: ScenarioResult): string {
     if (t.status !== 'ok')
       out.push(`- **${t.kind}**: ${t.status}${t.error ? ` (${t.error})` : ''}`);
   }
+  if (r.targets.some((t) => t.status !== 'ok')) out.push('');
   const ok = r.targets.filter((t) => t.status === 'ok');
   if (r.config.rates.length > 0) {
     out.push(
