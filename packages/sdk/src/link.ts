@@ -56,12 +56,13 @@ export class Link {
     return this.#ready && !this.#ready.closed ? this.#ready : null;
   }
 
-  /** Starts connecting (if not already) and resolves once online. */
+  /** Starts connecting (at once, also when waiting to retry) and resolves once online. */
   connect(): Promise<void> {
     if (this.#state === 'online') return Promise.resolve();
     const p = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     this.#wanted = true;
-    if (!this.#current && !this.#timer) void this.#attemptNow();
+    if (this.#timer) clearTimeout(this.#timer); // waiting to retry: try now instead
+    if (!this.#current) void this.#attemptNow();
     return p;
   }
 

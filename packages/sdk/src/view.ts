@@ -71,7 +71,7 @@ export class LocalView {
       this.#convs.clear();
       for (const v of list) this.#install(v);
     }
-    return this.#replay(buffered, list !== null);
+    return this.#replay(buffered);
   }
 
   /** Start re-fetching one conversation. Returns false if it is being fetched already. */
@@ -98,7 +98,7 @@ export class LocalView {
         changed = true;
       }
     }
-    const r = this.#replay(buffered, false);
+    const r = this.#replay(buffered);
     return { changed: changed || r.changed, refetch: r.refetch };
   }
 
@@ -144,13 +144,13 @@ export class LocalView {
     });
   }
 
-  #replay(events: ConvEvent[], skipUnknown: boolean): ViewChange {
+  #replay(events: ConvEvent[]): ViewChange {
     const out = none();
     const refetch = new Set<string>();
     for (const ev of events) {
       const r = this.apply(ev);
       out.changed ||= r.changed;
-      for (const c of r.refetch) if (!(skipUnknown && !this.#convs.has(c))) refetch.add(c);
+      for (const c of r.refetch) refetch.add(c);
     }
     out.refetch = [...refetch];
     return out;
