@@ -321,7 +321,7 @@ describe('sdk against a real server', () => {
   });
 
   it('declares a silent socket dead and reconnects (heartbeat)', async () => {
-    const a = client({ pingAfterMs: 150, deadAfterMs: 400 });
+    const a = client({ pingAfterMs: 150, deadAfterMs: 400, connectTimeoutMs: 1000 });
     await a.register({ username: uname('hb'), password: 'correct horse' });
     await a.connect();
     const ra = collect(a);
