@@ -63,6 +63,8 @@ export class Connection {
   #pingSent = false;
   #heartbeat: ReturnType<typeof setInterval> | null = null;
   #closed = false;
+  #readyWaiter: ((f: ReadyFrame) => void) | null = null;
+  #openFailed: ((e: ParleyError) => void) | null = null;
 
   constructor(opts: ConnectionOptions) {
     this.#o = opts;
@@ -108,9 +110,6 @@ export class Connection {
       ws.onclose = (ev) => this.#finish(ev.code, ev.reason);
     });
   }
-
-  #readyWaiter: ((f: ReadyFrame) => void) | null = null;
-  #openFailed: ((e: ParleyError) => void) | null = null;
 
   /**
    * Sends a frame with a fresh `rid` and resolves with the answer carrying it; an `error`
