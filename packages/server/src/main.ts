@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
 import { MemoryBus } from './adapters/bus/memory.js';
 import { NatsBus } from './adapters/bus/nats.js';
+import { PostgresStore } from './adapters/store/postgres/index.js';
 import { SqliteStore } from './adapters/store/sqlite/index.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -38,7 +39,7 @@ export interface Parley {
   close(): Promise<void>;
 }
 
-/** Opens the store named by the database URL (`sqlite:<path>`). */
+/** Opens the store named by the database URL (`sqlite:<path>` or `postgres://...`). */
 export async function openStore(url: string): Promise<Store> {
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
@@ -47,7 +48,14 @@ export async function openStore(url: string): Promise<Store> {
     await store.migrate();
     return store;
   }
-  throw new Error(`unsupported PARLEY_DATABASE_URL: ${url.split(':')[0]}: (use sqlite:<path>)`);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const store = new PostgresStore({ url });
+    await store.migrate();
+    return store;
+  }
+  throw new Error(
+    `unsupported PARLEY_DATABASE_URL: ${url.split(':')[0]}: (use sqlite:<path> or postgres://...)`,
+  );
 }
 
 /** Opens the bus named by the URL (`memory:` or `nats://host:port`). */
