@@ -144,6 +144,15 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
     if (url === '/v1/ws' || url.startsWith('/v1/ws?')) gateway.handleUpgrade(req, socket, head);
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
+  // Keep-alive connections and HTTP/2 sessions outlive requests: on shutdown they are cut
+  // instead of holding the process until their idle timeout.
+  const sockets = new Set<import('node:net').Socket>();
+  const track = (s: import('node:net').Socket) => {
+    sockets.add(s);
+    s.once('close', () => sockets.delete(s));
+  };
+  app.server.on('connection', track);
+  app.server.on('secureConnection', track);
   await app.listen({ host: config.host, port: config.port });
   const port = (app.server.address() as AddressInfo).port;
   const scheme = tls ? 'https' : 'http';
@@ -156,7 +165,11 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
       draining = true;
       await gateway.drain(config.drainTimeoutS * 1000);
       gateway.close();
+      const cut = setTimeout(() => {
+        for (const s of sockets) s.destroy();
+      }, 500);
       await app.close();
+      clearTimeout(cut);
       presence.close();
       await bus.close();
       await store.close();

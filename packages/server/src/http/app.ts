@@ -49,6 +49,7 @@ export async function buildHttp(
     trustProxy: false,
     requestTimeout: 30_000,
     connectionTimeout: 0,
+    forceCloseConnections: true,
   };
   const app = (opts.tls
     ? Fastify({ ...base, http2: true, https: { allowHTTP1: true, ...opts.tls } })
