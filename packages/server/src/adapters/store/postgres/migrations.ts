@@ -147,6 +147,21 @@ CREATE TABLE reactions (
 CREATE UNIQUE INDEX reactions_key ON reactions(conv, msg_id, emoji, user_id);
 `,
   },
+  {
+    version: 2,
+    name: 'conversation placements (sharding)',
+    sql: `
+-- Used on the directory shard of a sharded store: which conversation shard holds each
+-- conversation. Placement is decided once at creation and never changes; a direct
+-- conversation's key is unique here, so two nodes creating it at once pick one shard and id.
+CREATE TABLE conversation_placements (
+  conv text PRIMARY KEY,
+  shard integer NOT NULL,
+  direct_key text UNIQUE,
+  created_at bigint NOT NULL
+);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */
