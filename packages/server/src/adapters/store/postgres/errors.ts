@@ -67,5 +67,10 @@ export function mapError(e: unknown): unknown {
     return new ParleyError('unavailable', `storage unavailable (${detail})`);
   }
   if (isUniqueViolation(e)) return new ParleyError('conflict');
+  // PostgreSQL text cannot hold NUL (SQLite can): reject the input rather than fail inside.
+  const c = code(e);
+  if (c === '22021' || c === '22P05') {
+    return new ParleyError('invalid_request', 'text contains a character the database refuses');
+  }
   return e;
 }
