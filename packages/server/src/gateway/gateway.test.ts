@@ -229,7 +229,7 @@ describe('gateway: authorization', () => {
 });
 
 describe('gateway: flow control and shutdown', () => {
-  it('disconnects a client too slow to read with 4008', async () => {
+  it('disconnects a client too slow to read with 4008', { timeout: 60_000 }, async () => {
     const { a, b, conv } = await pair();
     const ca = await RawClient.connect(srv.wsUrl, a.access_token);
     const cb = await RawClient.connect(srv.wsUrl, b.access_token);
@@ -237,14 +237,16 @@ describe('gateway: flow control and shutdown', () => {
     (cb.ws as any)._socket.pause();
     const text = 'z'.repeat(3900);
     // Kernel socket buffers on loopback absorb megabytes before the server's buffer grows.
-    for (let i = 0; i < 60 && cb.closeCode === undefined; i++) {
+    const before = srv.parley.metrics.slowConsumers.get();
+    for (let i = 0; i < 100 && srv.parley.metrics.slowConsumers.get() === before; i++) {
       for (let j = 0; j < 99; j++) ca.send({ type: 'send', conv, cid: `f${i}.${j}`, text });
       await ca.request({ type: 'send', conv, cid: `f${i}`, text });
       ca.frames.length = 0;
     }
     // biome-ignore lint/suspicious/noExplicitAny: resume so the close frame can be read
     (cb.ws as any)._socket.resume();
-    expect(await cb.closed()).toBe(4008);
+    expect(srv.parley.metrics.slowConsumers.get()).toBe(before + 1);
+    expect(await cb.closed(20_000)).toBe(4008);
     ca.close();
   });
 });
