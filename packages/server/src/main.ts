@@ -11,6 +11,7 @@ import { type Logger, pino } from 'pino';
 import { MemoryBus } from './adapters/bus/memory.js';
 import { NatsBus } from './adapters/bus/nats.js';
 import { PostgresStore } from './adapters/store/postgres/index.js';
+import { ShardedStore } from './adapters/store/sharded/index.js';
 import { SqliteStore } from './adapters/store/sqlite/index.js';
 import type { Config } from './config.js';
 import { Gateway } from './gateway/gateway.js';
@@ -23,7 +24,7 @@ import { ConversationService } from './services/conversations.js';
 import { MessageService } from './services/messages.js';
 import { PresenceService } from './services/presence.js';
 import { RealtimePublisher } from './services/realtime.js';
-import { SyncService } from './services/sync.js';
+import { SyncService, type SyncSource, singleShard } from './services/sync.js';
 import { TokenService } from './services/tokens.js';
 import { WorkspaceService } from './services/workspaces.js';
 
@@ -48,6 +49,16 @@ export async function openStore(url: string): Promise<Store> {
     await store.migrate();
     return store;
   }
+  const urls = url.split(/[\s,]+/).filter((u) => u.length > 0);
+  if (urls.length > 1) {
+    // A list: the directory database first, then the conversation shards (append only).
+    if (!urls.every((u) => /^postgres(ql)?:\/\//.test(u))) {
+      throw new Error('a sharded PARLEY_DATABASE_URL lists postgres:// URLs only');
+    }
+    const store = new ShardedStore({ directory: urls[0]!, shards: urls.slice(1) });
+    await store.migrate();
+    return store;
+  }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const store = new PostgresStore({ url });
     await store.migrate();
@@ -56,6 +67,16 @@ export async function openStore(url: string): Promise<Store> {
   throw new Error(
     `unsupported PARLEY_DATABASE_URL: ${url.split(':')[0]}: (use sqlite:<path> or postgres://...)`,
   );
+}
+
+function shardedSource(store: ShardedStore): SyncSource {
+  return {
+    head: () => store.headVector(),
+    async since(userId, from, limit) {
+      const page = await store.changesSinceVector(userId, from, limit);
+      return { events: page.events.map((e) => e.event), pos: page.pos, more: page.more };
+    },
+  };
 }
 
 /** Opens the bus named by the URL (`memory:` or `nats://host:port`). */
@@ -96,7 +117,9 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
   const workspaces = new WorkspaceService(store);
   const conversations = new ConversationService(store, workspaces, publisher);
   const messages = new MessageService(store, conversations, publisher, metrics);
-  const sync = new SyncService(store);
+  const sync = new SyncService(
+    store instanceof ShardedStore ? shardedSource(store) : singleShard(store),
+  );
   const presence = new PresenceService(bus, store, nodeId);
 
   const gateway = new Gateway(

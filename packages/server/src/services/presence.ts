@@ -47,7 +47,8 @@ export class PresenceService {
     this.bus.publish(subjects.presence, `${userId} ${this.nodeId} ${status} ${now}`);
     this.apply(userId, this.nodeId, status, now);
     const after = this.get(userId);
-    if (after.status !== before) void this.tell(userId, after);
+    // Presence is best effort: a store that is unavailable (or closed on shutdown) skips it.
+    if (after.status !== before) this.tell(userId, after).catch(() => {});
   }
 
   get(userId: string): Entry {
