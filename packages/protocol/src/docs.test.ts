@@ -14,6 +14,7 @@ const SERVER_FRAME_TYPES = [
   'pong',
   'error',
   'reconnect',
+  'resync',
 ];
 
 describe('docs/protocol.md', () => {

@@ -176,6 +176,14 @@ export interface ReconnectFrame {
   reason: 'draining';
 }
 
+/**
+ * Live events may have been missed (the server's link to the cluster bus was down): run `sync`
+ * from the stored token now. Events are deduplicated by (conv, seq), so an extra sync is harmless.
+ */
+export interface ResyncFrame {
+  type: 'resync';
+}
+
 export type ServerFrame =
   | ReadyFrame
   | AckFrame
@@ -186,5 +194,6 @@ export type ServerFrame =
   | PresenceEventFrame
   | PongFrame
   | ErrorFrame
-  | ReconnectFrame;
+  | ReconnectFrame
+  | ResyncFrame;
 export type ServerFrameType = ServerFrame['type'];

@@ -419,6 +419,9 @@ export class ParleyClient {
       case 'event':
         this.#stream.live(f.ev, f.token);
         break;
+      case 'resync':
+        this.#stream.resync();
+        break;
       case 'typing':
         this.#emitter.emit('typing', f);
         break;

@@ -117,6 +117,11 @@ export class Stream {
     }
   }
 
+  /** The server says live events may have been missed: sync from the stored token now. */
+  resync(): void {
+    this.#syncSoon();
+  }
+
   /** My read marker moved here (before the server confirms it). */
   markReadLocally(conv: string, seq: number): void {
     this.#viewChanged(this.view.markRead(conv, seq));

@@ -14,6 +14,7 @@ import { PostgresStore } from './adapters/store/postgres/index.js';
 import { ShardedStore } from './adapters/store/sharded/index.js';
 import { SqliteStore } from './adapters/store/sqlite/index.js';
 import type { Config } from './config.js';
+import { catchUpAfterBusOutages } from './gateway/catchup.js';
 import { Gateway } from './gateway/gateway.js';
 import { buildHttp } from './http/app.js';
 import { Metrics } from './metrics.js';
@@ -109,7 +110,8 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
     dataDir: config.dataDir,
     ttlS: config.accessTokenTtlS,
   });
-  const publisher = new RealtimePublisher(bus);
+  // On a cluster bus, events from several nodes may reach a socket out of stream order.
+  const publisher = new RealtimePublisher(bus, { liveTokens: bus instanceof MemoryBus });
   const auth = new AuthService(store, tokens, {
     refreshTtlS: config.refreshTokenTtlS,
     onRevoke: (user, device) => publisher.revoke(user, device),
@@ -143,6 +145,7 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
     log,
   );
   metrics.connections.collect(() => gateway.connections);
+  const stopCatchUp = catchUpAfterBusOutages(bus, gateway, publisher, nodeId);
 
   let draining = false;
   const tls =
@@ -194,6 +197,7 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
       await app.close();
       clearTimeout(cut);
       presence.close();
+      stopCatchUp();
       await bus.close();
       await store.close();
     })();

@@ -10,6 +10,7 @@ import {
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { PubSub } from '../ports/bus.js';
+import { RESYNC_FRAME } from '../services/realtime.js';
 import { type GatewayContext, HANDLERS, ORDERED } from './handlers/index.js';
 import { Hub } from './hub.js';
 import { Session, WriteScheduler } from './session.js';
@@ -36,6 +37,8 @@ export class Gateway {
   private readonly pending = new Set<Session>();
   private heartbeat: NodeJS.Timeout;
   private draining = false;
+  private resyncing: Promise<void> | null = null;
+  private resyncAgain = false;
   private readonly ctx: GatewayContext;
 
   constructor(
@@ -179,6 +182,58 @@ export class Gateway {
       }
       s.alive = false;
       s.ws.ping();
+    }
+  }
+
+  /**
+   * Tells every socket to `sync` now, because live events may have been missed (the bus was
+   * down here or on another node). First each session's subscriptions are re-read from storage
+   * (a join or leave published meanwhile was missed too) and flushed to the broker, so nothing
+   * committed after the client's sync read can be missed. Calls during a run coalesce into one
+   * more run.
+   */
+  resyncAll(): Promise<void> {
+    if (this.resyncing) {
+      this.resyncAgain = true;
+      return this.resyncing;
+    }
+    const run = (async () => {
+      do {
+        this.resyncAgain = false;
+        await this.resyncOnce();
+      } while (this.resyncAgain && !this.draining);
+    })().finally(() => {
+      this.resyncing = null;
+    });
+    this.resyncing = run;
+    return run;
+  }
+
+  private async resyncOnce(): Promise<void> {
+    const byUser = new Map<string, Session[]>();
+    for (const s of this.hub.all()) {
+      const list = byUser.get(s.user);
+      if (list) list.push(s);
+      else byUser.set(s.user, [s]);
+    }
+    const users = [...byUser];
+    const buf = Buffer.from(RESYNC_FRAME);
+    for (let i = 0; i < users.length; i += 64) {
+      const chunk = users.slice(i, i + 64);
+      await Promise.all(
+        chunk.map(async ([user, sessions]) => {
+          const versions = sessions.map((s) => s.subsVersion);
+          try {
+            const ids = await this.ctx.conversationIds(user);
+            for (const [k, s] of sessions.entries()) this.hub.reconcile(s, ids, versions[k]!);
+          } catch (err) {
+            // Storage is down as well: keep the subscriptions; the sync will fail and retry.
+            this.log.warn({ err }, 'resync: could not re-read conversations');
+          }
+        }),
+      );
+      await this.hub.flush().catch(() => {});
+      for (const [, sessions] of chunk) for (const s of sessions) s.sendRaw(buf);
     }
   }
 

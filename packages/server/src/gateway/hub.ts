@@ -59,14 +59,28 @@ export class Hub {
     return out;
   }
 
+  /**
+   * Brings a session's conversation subscriptions to `convIds` (read from storage after
+   * `version` was taken from `s.subsVersion`); a join or leave that arrived over the bus in
+   * between is newer than the read, so the session is then left as it is.
+   */
+  reconcile(s: Session, convIds: Iterable<string>, version: number): void {
+    if (s.closed || s.subsVersion !== version) return;
+    const want = new Set(convIds);
+    for (const c of [...s.convs]) if (!want.has(c)) this.unsubscribeConv(s, c);
+    for (const c of want) this.subscribeConv(s, c);
+  }
+
   private subscribeConv(s: Session, conv: string): void {
     if (s.convs.has(conv)) return;
     s.convs.add(conv);
+    s.subsVersion++;
     this.join(this.convSubs, subjects.conv(conv), s, (data) => this.onConv(conv, data));
   }
 
   private unsubscribeConv(s: Session, conv: string): void {
     if (!s.convs.delete(conv)) return;
+    s.subsVersion++;
     this.leave(this.convSubs, subjects.conv(conv), s);
   }
 

@@ -52,6 +52,8 @@ export class Session {
   errors = 0;
   /** Conversations this socket receives (the user's memberships). */
   readonly convs = new Set<string>();
+  /** Bumped whenever `convs` changes (see `Hub.reconcile`). */
+  subsVersion = 0;
   /** Conversations joined during this session: seq of the join event, delivered already. */
   joinedAt: Map<string, number> | null = null;
   /** Serializes the commands that change state, so a client's order is the stored order. */
