@@ -32,6 +32,8 @@ export interface StepResult {
   cpuUsPerDelivery: number;
   /** Sum over the load-generator workers, in cores. */
   loadgenCpuCores: number;
+  /** How long the drain after the step took (longer than the minimum: deliveries were late). */
+  drainMs: number;
   /** Largest delay of a send behind its schedule; large = the load generator lagged. */
   maxSendLagMs: number;
   errors: Record<string, number>;
@@ -60,6 +62,10 @@ export interface TargetResult {
     rssPerConnEndBytes: number;
   };
   steps: StepResult[];
+  /** The last lines the server wrote (warnings and errors at the default log level). */
+  serverLog?: string;
+  /** Parley: GET /metrics at the end of the run. */
+  serverMetrics?: string;
 }
 
 export interface ScenarioResult {
@@ -84,7 +90,8 @@ export function markdown(r: ScenarioResult): string {
   out.push('');
   out.push(
     `${r.date}; ${r.machine.cpus} x ${r.machine.cpu}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ${r.machine.kernel}. ` +
-      `Load generator: ${r.config.workers} worker processes; steps of ${r.config.warmupMs / 1000} s warm-up + ${r.config.measureMs / 1000} s measure + ${r.config.drainMs / 1000} s drain.`,
+      `Load generator: ${r.config.workers} worker processes; steps of ${r.config.warmupMs / 1000} s warm-up + ${r.config.measureMs / 1000} s measure + ${r.config.drainMs / 1000}-${r.config.maxDrainMs / 1000} s drain ` +
+      '(loss = deliveries still missing when the drain ends; latency and CPU from the measure window; CPU in cores, 1.0 = one core busy).',
   );
   out.push('');
   for (const t of r.targets) {
@@ -105,6 +112,7 @@ export function markdown(r: ScenarioResult): string {
         if (s.unacked) notes.push(`${s.unacked} unacked`);
         for (const [k, v] of Object.entries(s.errors)) notes.push(`${v} ${k}`);
         if (s.maxSendLagMs > 50) notes.push(`send lag ${int(s.maxSendLagMs)} ms`);
+        if (s.drainMs > r.config.drainMs + 1500) notes.push(`drain ${f(s.drainMs / 1000)} s`);
         out.push(
           `| ${t.kind} | ${int(s.rate)} | ${int(s.sentPerS)} | ${int(s.deliveriesPerS)} | ${int(s.loss)} (${f(s.lossPct, 2)}%) | ${f(s.latencyMs.p50, 2)} | ${f(s.latencyMs.p99, 2)} | ${f(s.latencyMs.max, 1)} | ${
             s.ackMs ? `${f(s.ackMs.p50, 2)} / ${f(s.ackMs.p99, 2)} / ${f(s.ackMs.max, 1)}` : '-'
@@ -150,7 +158,9 @@ export function checks(r: Omit<ScenarioResult, 'checks'>): string[] {
     }
   } else if (r.scenario === 'S2') {
     const s = parley.steps.find((x) => x.rate === 8000) ?? parley.steps.at(-1);
-    if (s) {
+    if (s && s.latencyMs.count === 0) {
+      out.push(`S2 ${s.rate} msgs/s: nothing delivered (loss ${s.loss}) FAIL`);
+    } else if (s) {
       out.push(
         `S2 ${s.rate} msgs/s: loss ${s.loss} (target 0) ${mark(s.loss <= 0 && s.unacked === 0)}; p99 ack ${f(s.ackMs?.p99 ?? Number.NaN, 1)} ms (<= 20) ${mark((s.ackMs?.p99 ?? Number.POSITIVE_INFINITY) <= 20)}; p99 delivery ${f(s.latencyMs.p99, 1)} ms (<= 25) ${mark(s.latencyMs.p99 <= 25)}`,
       );

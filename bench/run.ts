@@ -38,6 +38,7 @@ function parseArgs(argv: string[]) {
   let names: ScenarioName[] = [...SCENARIO_NAMES];
   let quick = false;
   let targets: TargetKind[] = [...TARGET_KINDS];
+  let rates: number[] | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
@@ -46,6 +47,10 @@ function parseArgs(argv: string[]) {
       if (v === 'ALL') names = [...SCENARIO_NAMES];
       else if ((SCENARIO_NAMES as readonly string[]).includes(v)) names = [v as ScenarioName];
       else throw new Error(`--scenario: S1, S2, S3 or all (got ${v})`);
+    } else if (a === '--rates') {
+      rates = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
+      if (rates.some((r) => !(r > 0)))
+        throw new Error('--rates: positive numbers, comma-separated');
     } else if (a === '--targets') {
       targets = (argv[++i] ?? '').split(',').filter(Boolean) as TargetKind[];
       for (const t of targets) {
@@ -53,12 +58,12 @@ function parseArgs(argv: string[]) {
       }
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio]',
+        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio] [--rates 500,8000]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  return { names, quick, targets };
+  return { names, quick, targets, rates };
 }
 
 function quantiles(h: Histogram): Quantiles {
@@ -160,7 +165,23 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
       clearTimeout(ta);
       clearTimeout(tb);
       if (cpuB === 0) cpuB = cpuUs(server.pid);
+      // Drain: at least drainMs; then, while deliveries or acks are still arriving, up to
+      // maxDrainMs in all, so a server that is only late is told apart from one that lost.
+      const drainStart = Date.now();
       await sleep(sc.drainMs);
+      let last = await lg.progress(i);
+      let lastChange = Date.now();
+      while (
+        (last.received < last.expected || last.unacked > 0) &&
+        Date.now() - drainStart < sc.maxDrainMs &&
+        Date.now() - lastChange < 2000
+      ) {
+        await sleep(250);
+        const p = await lg.progress(i);
+        if (p.received !== last.received || p.unacked !== last.unacked) lastChange = Date.now();
+        last = p;
+      }
+      const drainedMs = Date.now() - drainStart;
       const r = await lg.report(i);
       const secs = sc.measureMs / 1000;
       const loss = r.expected - r.received;
@@ -179,6 +200,7 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
         serverCpuCores: (cpuB - cpuA) / 1e6 / secs,
         cpuUsPerDelivery: r.receivedMeasure === 0 ? Number.NaN : (cpuB - cpuA) / r.receivedMeasure,
         loadgenCpuCores: r.cpuUs / 1e6 / secs,
+        drainMs: drainedMs,
         maxSendLagMs: r.maxSendLagMs,
         errors: r.errors,
         closes: r.closes,
@@ -196,6 +218,14 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
     result.error = e instanceof Error ? e.message : String(e);
     log(`${sc.name} ${kind}: FAILED: ${result.error}\n${server.output()}`);
   } finally {
+    if (kind === 'parley') {
+      // Parley's own counters after the run (diagnosis of stalls and errors).
+      try {
+        const res = await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5000) });
+        if (res.ok) result.serverMetrics = await res.text();
+      } catch {}
+    }
+    result.serverLog = server.output();
     await lg?.close();
     activeLoadGen = undefined;
     await server.stop();
@@ -205,12 +235,13 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
 }
 
 async function main(): Promise<void> {
-  const { names, quick, targets } = parseArgs(process.argv.slice(2));
+  const { names, quick, targets, rates } = parseArgs(process.argv.slice(2));
   mkdirSync(RESULTS_DIR, { recursive: true });
   const date = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
   const tables: string[] = [];
   for (const name of names) {
     const sc = scenario(name, quick);
+    if (rates && sc.rates.length > 0) sc.rates = rates;
     log(`== ${sc.title}${quick ? ' (quick)' : ''}`);
     const results: TargetResult[] = [];
     for (const kind of targets) {

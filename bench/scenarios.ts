@@ -14,6 +14,8 @@ export interface Scenario {
   measureMs: number;
   /** After the senders stop: time for late deliveries before loss is counted. */
   drainMs: number;
+  /** The drain goes on while deliveries still arrive (a late server), up to this long. */
+  maxDrainMs: number;
   /** Idle scenario: how long to hold the connections while measuring. */
   idleMs: number;
   /** Time after the last connect before RSS is read. */
@@ -23,8 +25,22 @@ export interface Scenario {
 
 export function scenario(name: ScenarioName, quick: boolean): Scenario {
   const timing = quick
-    ? { warmupMs: 500, measureMs: 2000, drainMs: 1000, idleMs: 2000, settleMs: 1000 }
-    : { warmupMs: 2000, measureMs: 10_000, drainMs: 3000, idleMs: 10_000, settleMs: 3000 };
+    ? {
+        warmupMs: 500,
+        measureMs: 2000,
+        drainMs: 1000,
+        maxDrainMs: 5000,
+        idleMs: 2000,
+        settleMs: 1000,
+      }
+    : {
+        warmupMs: 2000,
+        measureMs: 10_000,
+        drainMs: 3000,
+        maxDrainMs: 20_000,
+        idleMs: 10_000,
+        settleMs: 3000,
+      };
   switch (name) {
     case 'S1':
       return {

@@ -8,6 +8,7 @@ import { Histogram } from './histogram.js';
 import type {
   ClientSpec,
   ConnectResult,
+  StepProgress,
   StepReport,
   TargetKind,
   WorkerRequest,
@@ -192,6 +193,17 @@ export class LoadGen {
       m.unknown += r.unknown;
     }
     return m;
+  }
+
+  async progress(step: number): Promise<StepProgress> {
+    const all = await Promise.all(
+      this.workers.map((w) => this.request<StepProgress>(w, { cmd: 'progress', step }, 30_000)),
+    );
+    return {
+      expected: all.reduce((a, p) => a + p.expected, 0),
+      received: all.reduce((a, p) => a + p.received, 0),
+      unacked: all.reduce((a, p) => a + p.unacked, 0),
+    };
   }
 
   async stats(): Promise<WorkerStats> {

@@ -105,6 +105,7 @@ export type WorkerRequest =
       measureMs: number;
     }
   | { cmd: 'report'; step: number }
+  | { cmd: 'progress'; step: number }
   | { cmd: 'stats' }
   | { cmd: 'close' };
 
@@ -113,6 +114,12 @@ export interface ConnectResult {
   failed: number;
   errors: string[];
   ms: number;
+}
+/** Running counts of a step (while draining). */
+export interface StepProgress {
+  expected: number;
+  received: number;
+  unacked: number;
 }
 export interface WorkerStats {
   open: number;

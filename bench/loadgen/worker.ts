@@ -11,6 +11,7 @@ import type {
   ClientSpec,
   Conn,
   ConnectResult,
+  StepProgress,
   StepReport,
   WorkerRequest,
   WorkerStats,
@@ -209,6 +210,13 @@ function report(step: number): StepReport {
   };
 }
 
+function progress(step: number): StepProgress {
+  const s = state(step);
+  let unacked = 0;
+  for (const p of pending.values()) if (p.step === step) unacked++;
+  return { expected: s?.expected ?? 0, received: s?.received ?? 0, unacked };
+}
+
 function stats(): WorkerStats {
   const cpu = process.cpuUsage();
   return {
@@ -228,6 +236,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return null;
     case 'report':
       return report(req.step);
+    case 'progress':
+      return progress(req.step);
     case 'stats':
       return stats();
     case 'close':
