@@ -159,6 +159,12 @@ export class ChatStore {
     const c = this.client;
     c.on('state', (s) => {
       this.conn = s;
+      // Online means resumed: take the fresh list (the SDK does not always emit it after a
+      // resume that changed nothing but the snapshot).
+      if (s === 'online') {
+        this.convs = c.conversations();
+        this.signals.bump('convs');
+      }
       if (s !== 'online') this.users.resetPresence();
       this.signals.bump('conn');
     });
@@ -331,10 +337,15 @@ export class ChatStore {
       .sort((a, b) => a.created_at - b.created_at);
   }
 
-  /** Marks the conversation read up to its newest event. */
+  /**
+   * Marks the conversation read up to its newest event, when a message is newer than my read
+   * marker (a read marker is an event itself, so comparing with last_seq alone would loop).
+   */
   markRead(conv: string): void {
     const v = this.client.conversation(conv);
-    if (!v || v.last_seq <= v.read_seq) return;
+    const last = v?.last_message;
+    const newer = last !== undefined && last.sender !== this.me && last.seq > v!.read_seq;
+    if (!v || (v.unread === 0 && !newer)) return;
     this.client.markRead(conv, v.last_seq).catch(() => {});
   }
 
