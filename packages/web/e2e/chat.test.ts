@@ -62,12 +62,14 @@ describe('two people chatting', () => {
 
     // Bob types: Ann sees it; Bob answers.
     await composer(b.page).pressSequentially('Hi An', { delay: 20 });
-    await a.page.locator('div.typing', { hasText: 'Bob Kim is typing' }).waitFor();
+    await a.page.locator('div.typing-line', { hasText: 'Bob Kim is typing' }).waitFor();
     await composer(b.page).pressSequentially('n!');
     await composer(b.page).press('Enter');
-    await eventually(() => messageTexts(a.page))
-      .toEqual(['Hello Bob, see https://example.com', 'Hi Ann!']);
-    await a.page.locator('div.typing', { hasText: 'typing' }).waitFor({ state: 'detached' });
+    await eventually(() => messageTexts(a.page)).toEqual([
+      'Hello Bob, see https://example.com',
+      'Hi Ann!',
+    ]);
+    await a.page.locator('div.typing-line', { hasText: 'typing' }).waitFor({ state: 'detached' });
     // Ann has the conversation open: she reads it at once, and Bob sees "Seen".
     await b.page.locator('.seen-by', { hasText: 'Seen' }).waitFor();
 
@@ -80,8 +82,12 @@ describe('two people chatting', () => {
     await annItem.locator('.badge', { hasText: '2' }).waitFor();
     await annItem.click();
     await annItem.locator('.badge').waitFor({ state: 'detached' });
-    await eventually(() => messageTexts(a.page))
-      .toEqual(['Hello Bob, see https://example.com', 'Hi Ann!', 'one', 'two']);
+    await eventually(() => messageTexts(a.page)).toEqual([
+      'Hello Bob, see https://example.com',
+      'Hi Ann!',
+      'one',
+      'two',
+    ]);
     // The list and grouping: Bob's three messages in a row form one group (one author line).
     expect(await a.page.locator('.msg.first .msg-author', { hasText: 'Bob Kim' }).count()).toBe(1);
 

@@ -49,12 +49,19 @@ async function composeSyllable(cdp: CDPSession, steps: string[], commit = true) 
  * the key does (it commits the syllable).
  */
 async function imeEnter(cdp: CDPSession, keyCode: 13 | 229) {
-  const base = { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: keyCode, nativeVirtualKeyCode: keyCode };
+  const base = {
+    key: 'Enter',
+    code: 'Enter',
+    windowsVirtualKeyCode: keyCode,
+    nativeVirtualKeyCode: keyCode,
+  };
   await cdp.send('Input.dispatchKeyEvent', { type: 'rawKeyDown', ...base });
   await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', ...base });
 }
 
-async function setup(locale: string): Promise<{ page: Page; cdp: CDPSession; close: () => Promise<void> }> {
+async function setup(
+  locale: string,
+): Promise<{ page: Page; cdp: CDPSession; close: () => Promise<void> }> {
   const peer = uniqueName('peer');
   const p = await newPage(browser, { locale });
   const q = await newPage(browser);

@@ -74,7 +74,9 @@ describe('safe rendering', () => {
     }
     // Bob sees Ann's hostile display name as text.
     await b.page.getByText('<img src=y onerror=alert(7)>').first().waitFor();
-    expect(await b.page.evaluate(() => (window as unknown as { xss?: unknown }).xss)).toBeUndefined();
+    expect(
+      await b.page.evaluate(() => (window as unknown as { xss?: unknown }).xss),
+    ).toBeUndefined();
 
     await a.context.close();
     await b.context.close();

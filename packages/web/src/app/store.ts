@@ -185,6 +185,12 @@ export class ChatStore {
     c.on('session', (s) => {
       if (s === null) this.#sessionLost();
     });
+    // The connection gave up because the session is dead (revoked, refresh token gone).
+    c.on('error', (e) => {
+      if (SESSION_LOST.has(e.code) && (e.code !== 'unauthenticated' || !c.session)) {
+        this.#sessionLost();
+      }
+    });
     window.addEventListener('offline', () => c.disconnect());
     window.addEventListener('online', () => this.connect());
     document.addEventListener('visibilitychange', () => {

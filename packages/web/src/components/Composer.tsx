@@ -70,8 +70,12 @@ export function Composer({
     if (replyTo) ref.current?.focus();
   }, [replyTo]);
 
+  // Focus on open (not on touch screens, where it would pop the keyboard up), caret at the end.
   useEffect(() => {
-    if (window.matchMedia('(pointer: fine)').matches) ref.current?.focus();
+    const el = ref.current;
+    if (!el || !window.matchMedia('(pointer: fine)').matches) return;
+    el.focus();
+    el.setSelectionRange(el.value.length, el.value.length);
   }, []);
 
   const candidates: User[] = mention

@@ -36,7 +36,7 @@ export function Sidebar({
           ✎ {t('sidebar.newDm')}
         </button>
         <button type="button" onClick={() => openDialog('group')}>
-          ＋ {t('sidebar.newGroup')}
+          + {t('sidebar.newGroup')}
         </button>
         {ws && (
           <>

@@ -13,7 +13,7 @@ export function TypingIndicator({ conv }: { conv: string }) {
   else if (names.length === 2) text = t('typing.two', { a: names[0], b: names[1] });
   else if (names.length > 2) text = t('typing.many');
   return (
-    <div className="typing" aria-live="polite">
+    <div className="typing-line" aria-live="polite">
       {text && (
         <>
           <span className="typing-dots" aria-hidden="true">

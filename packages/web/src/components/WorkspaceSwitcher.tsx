@@ -31,7 +31,7 @@ export function WorkspaceSwitcher({ openDialog }: { openDialog: (d: DialogName) 
             {w.name}
           </option>
         ))}
-        <option value={CREATE}>＋ {t('workspace.create')}</option>
+        <option value={CREATE}>+ {t('workspace.create')}</option>
       </select>
       {current && (current.role === 'owner' || current.role === 'admin') && (
         <button
