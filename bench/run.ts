@@ -174,7 +174,7 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
       while (
         (last.received < last.expected || last.unacked > 0) &&
         Date.now() - drainStart < sc.maxDrainMs &&
-        Date.now() - lastChange < 2000
+        Date.now() - lastChange < 5000
       ) {
         await sleep(250);
         const p = await lg.progress(i);
