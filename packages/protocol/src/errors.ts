@@ -55,6 +55,11 @@ export const ERRORS = {
     retry: false,
     message: 'The message text is longer than the documented limit.',
   },
+  frame_too_deep: {
+    status: 400,
+    retry: false,
+    message: 'The JSON frame or body is nested deeper than the server accepts.',
+  },
   too_many_errors: {
     status: 400,
     retry: false,
@@ -113,6 +118,17 @@ export const ERRORS = {
     reconnect: false,
     message: 'The session was signed out or the account disabled.',
   },
+  oidc_state_invalid: {
+    status: 400,
+    retry: false,
+    message:
+      'The sign-in state is unknown, expired, used already or not from this browser; start again.',
+  },
+  oidc_failed: {
+    status: 401,
+    retry: false,
+    message: 'The identity provider did not confirm the sign-in; start again.',
+  },
   // --- authorization and state ---------------------------------------------------------------
   forbidden: { status: 403, retry: false, message: 'You may not do this.' },
   not_found: { status: 404, retry: false, message: 'No such resource, or you may not see it.' },
@@ -124,6 +140,20 @@ export const ERRORS = {
     status: 429,
     retry: true,
     message: 'Too many requests; wait for retry_after_ms and try again.',
+  },
+  too_many_connections: {
+    status: 429,
+    retry: true,
+    close: 4010,
+    reconnect: true,
+    message: 'Too many open connections for this address or account; close some or retry later.',
+  },
+  rate_limit_exceeded: {
+    status: 429,
+    retry: true,
+    close: 4029,
+    reconnect: true,
+    message: 'The client kept sending over its rate limit; reconnect later with backoff.',
   },
   slow_consumer: {
     status: 503,

@@ -5,8 +5,76 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { ClientIp } from './util/client-ip.js';
+
+const int = (min: number, def: number) => z.coerce.number().int().min(min).default(def);
+const bool = z
+  .union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no'])])
+  .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
+
+/**
+ * Abuse limits (docs/security.md has the table and the reasoning). Rate limits of 0 are off.
+ * Per-IP limits key on the client address (see `trustedProxies`).
+ */
+const LimitsSchema = {
+  /** `memory:` (one process) or `redis://host:port` (shared by a cluster). */
+  rateLimitUrl: z.string().default('memory:'),
+  /** Addresses/CIDRs of proxies whose X-Forwarded-For is believed (comma-separated). */
+  trustedProxies: z.string().default(''),
+  /** New WebSocket connections per IP per second. */
+  limitConnRatePerIp: int(0, 50),
+  /** Open WebSocket connections per IP (per node). */
+  limitConnPerIp: int(0, 256),
+  /** Open WebSocket connections per account (per node). */
+  limitConnPerAccount: int(0, 32),
+  /** Frames per connection per second (token bucket refill) and its burst. */
+  limitFramesPerConn: int(0, 50),
+  limitFramesBurstPerConn: int(0, 500),
+  /** Message writes (send, edit, delete, react) per account per second, and the burst. */
+  limitMsgsPerAccount: int(0, 100),
+  limitMsgsBurstPerAccount: int(0, 1000),
+  /** Refused frames in a row after which the socket is closed (4029 rate_limit_exceeded). */
+  limitFloodStrikes: int(1, 100),
+  /** Invalid frames on one socket before it is closed (4102 too_many_errors). */
+  limitWsMaxErrors: int(1, 50),
+  /** HTTP requests per IP per minute, by route class. */
+  limitHttpAuthPerMin: int(0, 120),
+  limitHttpWritePerMin: int(0, 1200),
+  limitHttpReadPerMin: int(0, 3000),
+  /** Account registrations per IP per hour. */
+  limitRegisterPerIpPerHour: int(0, 200),
+  /** Sign-in attempts per IP per minute. */
+  limitLoginPerIpPerMin: int(0, 60),
+  /** Failed sign-ins of one account before back-off (1 s, doubling, up to the max). */
+  limitLoginFreeFailures: int(1, 5),
+  limitLoginBackoffMaxS: int(1, 900),
+  /** Deepest JSON nesting accepted in a frame or request body (checked before parsing). */
+  limitJsonDepth: int(2, 16),
+  /** An unauthenticated socket that sends nothing for this long is closed (4003). */
+  limitUnauthIdleMs: int(100, 5000),
+  /** HTTP: all request headers (and a WebSocket handshake) must arrive within this time. */
+  limitHttpHeadersTimeoutMs: int(100, 10_000),
+  /** HTTP: the whole request, body included, must arrive within this time. */
+  limitHttpRequestTimeoutMs: int(100, 30_000),
+};
+
+/** OpenID Connect sign-in (off unless issuer and client id are set). */
+const OidcSchema = {
+  oidcIssuer: z.url().optional(),
+  oidcClientId: z.string().optional(),
+  oidcClientSecret: z.string().optional(),
+  /** The callback URL registered at the provider (default `<publicUrl>/v1/auth/oidc/callback`). */
+  oidcRedirectUrl: z.url().optional(),
+  oidcScopes: z.string().default('openid email profile'),
+  /** Allow an `http:` issuer (tests and local development only). */
+  oidcAllowHttp: bool.default(false),
+  /** Usernames that are instance administrators (comma-separated): may disable accounts. */
+  admins: z.string().default(''),
+};
 
 export const ConfigSchema = z.object({
+  ...LimitsSchema,
+  ...OidcSchema,
   host: z.string().min(1).default('127.0.0.1'),
   port: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Where the embedded store and generated keys live. */
@@ -64,6 +132,35 @@ const ENV: Record<keyof Config, string> = {
   webDir: 'PARLEY_WEB_DIR',
   logLevel: 'PARLEY_LOG_LEVEL',
   publicUrl: 'PARLEY_PUBLIC_URL',
+  rateLimitUrl: 'PARLEY_RATELIMIT_URL',
+  trustedProxies: 'PARLEY_TRUSTED_PROXIES',
+  limitConnRatePerIp: 'PARLEY_LIMIT_CONN_RATE_PER_IP',
+  limitConnPerIp: 'PARLEY_LIMIT_CONN_PER_IP',
+  limitConnPerAccount: 'PARLEY_LIMIT_CONN_PER_ACCOUNT',
+  limitFramesPerConn: 'PARLEY_LIMIT_FRAMES_PER_CONN',
+  limitFramesBurstPerConn: 'PARLEY_LIMIT_FRAMES_BURST_PER_CONN',
+  limitMsgsPerAccount: 'PARLEY_LIMIT_MSGS_PER_ACCOUNT',
+  limitMsgsBurstPerAccount: 'PARLEY_LIMIT_MSGS_BURST_PER_ACCOUNT',
+  limitFloodStrikes: 'PARLEY_LIMIT_FLOOD_STRIKES',
+  limitWsMaxErrors: 'PARLEY_LIMIT_WS_MAX_ERRORS',
+  limitHttpAuthPerMin: 'PARLEY_LIMIT_HTTP_AUTH_PER_MIN',
+  limitHttpWritePerMin: 'PARLEY_LIMIT_HTTP_WRITE_PER_MIN',
+  limitHttpReadPerMin: 'PARLEY_LIMIT_HTTP_READ_PER_MIN',
+  limitRegisterPerIpPerHour: 'PARLEY_LIMIT_REGISTER_PER_IP_PER_HOUR',
+  limitLoginPerIpPerMin: 'PARLEY_LIMIT_LOGIN_PER_IP_PER_MIN',
+  limitLoginFreeFailures: 'PARLEY_LIMIT_LOGIN_FREE_FAILURES',
+  limitLoginBackoffMaxS: 'PARLEY_LIMIT_LOGIN_BACKOFF_MAX_S',
+  limitJsonDepth: 'PARLEY_LIMIT_JSON_DEPTH',
+  limitUnauthIdleMs: 'PARLEY_LIMIT_UNAUTH_IDLE_MS',
+  limitHttpHeadersTimeoutMs: 'PARLEY_LIMIT_HTTP_HEADERS_TIMEOUT_MS',
+  limitHttpRequestTimeoutMs: 'PARLEY_LIMIT_HTTP_REQUEST_TIMEOUT_MS',
+  oidcIssuer: 'PARLEY_OIDC_ISSUER',
+  oidcClientId: 'PARLEY_OIDC_CLIENT_ID',
+  oidcClientSecret: 'PARLEY_OIDC_CLIENT_SECRET',
+  oidcRedirectUrl: 'PARLEY_OIDC_REDIRECT_URL',
+  oidcScopes: 'PARLEY_OIDC_SCOPES',
+  oidcAllowHttp: 'PARLEY_OIDC_ALLOW_HTTP',
+  admins: 'PARLEY_ADMINS',
 };
 
 /** The environment variable of each setting (for --help and the docs). */
@@ -94,6 +191,21 @@ export function loadConfig(
   const c = parsed.data;
   if (Boolean(c.tlsCert) !== Boolean(c.tlsKey)) {
     throw new ConfigError('invalid configuration: set both PARLEY_TLS_CERT and PARLEY_TLS_KEY');
+  }
+  if (c.limitHttpHeadersTimeoutMs > c.limitHttpRequestTimeoutMs) {
+    throw new ConfigError(
+      'invalid configuration: PARLEY_LIMIT_HTTP_HEADERS_TIMEOUT_MS must not exceed PARLEY_LIMIT_HTTP_REQUEST_TIMEOUT_MS',
+    );
+  }
+  if (Boolean(c.oidcIssuer) !== Boolean(c.oidcClientId)) {
+    throw new ConfigError(
+      'invalid configuration: set both PARLEY_OIDC_ISSUER and PARLEY_OIDC_CLIENT_ID',
+    );
+  }
+  try {
+    ClientIp.parse(c.trustedProxies);
+  } catch (e) {
+    throw new ConfigError(`invalid configuration: PARLEY_TRUSTED_PROXIES: ${(e as Error).message}`);
   }
   c.dataDir = path.resolve(c.dataDir);
   if (!c.databaseUrl) c.databaseUrl = `sqlite:${path.join(c.dataDir, 'parley.db')}`;

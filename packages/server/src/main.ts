@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { type Logger, pino } from 'pino';
 import { MemoryBus } from './adapters/bus/memory.js';
 import { NatsBus } from './adapters/bus/nats.js';
+import { MemoryRateLimit } from './adapters/ratelimit/memory.js';
+import { RedisRateLimit } from './adapters/ratelimit/redis.js';
 import { PostgresStore } from './adapters/store/postgres/index.js';
 import { ShardedStore } from './adapters/store/sharded/index.js';
 import { SqliteStore } from './adapters/store/sqlite/index.js';
@@ -19,15 +21,20 @@ import { Gateway } from './gateway/gateway.js';
 import { buildHttp } from './http/app.js';
 import { Metrics } from './metrics.js';
 import type { Bus } from './ports/bus.js';
+import type { RateLimitBackend } from './ports/ratelimit.js';
 import type { Store } from './ports/store.js';
 import { AuthService } from './services/auth.js';
 import { ConversationService } from './services/conversations.js';
+import { buildLimits, SignInGuard } from './services/limits.js';
 import { MessageService } from './services/messages.js';
+import { OidcService } from './services/oidc.js';
 import { PresenceService } from './services/presence.js';
 import { RealtimePublisher } from './services/realtime.js';
 import { SyncService, type SyncSource, singleShard } from './services/sync.js';
 import { TokenService } from './services/tokens.js';
 import { WorkspaceService } from './services/workspaces.js';
+import { ClientIp } from './util/client-ip.js';
+import { normalizeUsername } from './util/text.js';
 
 export interface Parley {
   /** Base URL, e.g. http://127.0.0.1:8080 */
@@ -37,6 +44,8 @@ export interface Parley {
   bus: Bus;
   auth: AuthService;
   metrics: Metrics;
+  /** Every HTTP route registered, as `METHOD /path` (the authorization matrix test uses it). */
+  routes: string[];
   /** Graceful: refuse new sockets, tell clients to reconnect, flush, close everything. */
   close(): Promise<void>;
 }
@@ -88,6 +97,19 @@ export async function openBus(url: string, log: Logger): Promise<Bus> {
   throw new Error(`unsupported PARLEY_BUS_URL: ${url} (use memory: or nats://host:port)`);
 }
 
+/** Opens the rate-limit backend named by the URL (`memory:` or `redis://host:port`). */
+export async function openRateLimit(url: string, log: Logger): Promise<RateLimitBackend> {
+  if (url === 'memory:' || url === 'memory') return new MemoryRateLimit();
+  if (url.startsWith('redis://') || url.startsWith('rediss://')) {
+    const backend = new RedisRateLimit({ url });
+    if (!(await backend.ready(3000))) {
+      log.warn('rate-limit store not reachable yet: limits are per node until it is');
+    }
+    return backend;
+  }
+  throw new Error(`unsupported PARLEY_RATELIMIT_URL: ${url} (use memory: or redis://host:port)`);
+}
+
 /** The built web app shipped with the server, if it was built. */
 function defaultWebDir(): string | undefined {
   try {
@@ -110,6 +132,9 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
     dataDir: config.dataDir,
     ttlS: config.accessTokenTtlS,
   });
+  const rateLimit = await openRateLimit(config.rateLimitUrl, log);
+  const limits = buildLimits(config, rateLimit);
+  const clientIp = ClientIp.parse(config.trustedProxies);
   // On a cluster bus, events from several nodes may reach a socket out of stream order.
   const publisher = new RealtimePublisher(bus, { liveTokens: bus instanceof MemoryBus });
   const auth = new AuthService(store, tokens, {
@@ -134,6 +159,7 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
       publisher,
       metrics,
       heartbeatMs: config.heartbeatMs,
+      maxConnPerAccount: config.limitConnPerAccount,
       conversationIds: (u) => store.conversationIds(u),
     },
     bus,
@@ -141,6 +167,18 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
       sendBufferBytes: config.sendBufferBytes,
       heartbeatMs: config.heartbeatMs,
       authTimeoutMs: config.authTimeoutMs,
+      maxErrors: config.limitWsMaxErrors,
+      limits: {
+        clientIp,
+        connect: limits.wsConnect,
+        messages: limits.messages,
+        connPerIp: config.limitConnPerIp,
+        framesPerS: config.limitFramesPerConn,
+        framesBurst: Math.max(config.limitFramesBurstPerConn, config.limitFramesPerConn),
+        floodStrikes: config.limitFloodStrikes,
+        jsonDepth: config.limitJsonDepth,
+        unauthIdleMs: config.limitUnauthIdleMs,
+      },
     },
     log,
   );
@@ -152,10 +190,42 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
     config.tlsCert && config.tlsKey
       ? { cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }
       : undefined;
+  const admins = new Set(
+    config.admins
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '')
+      .map((a) => normalizeUsername(a)),
+  );
+  const guard = new SignInGuard(limits, {
+    freeFailures: config.limitLoginFreeFailures,
+    maxBackoffS: config.limitLoginBackoffMaxS,
+  });
+  let url = '';
+  const oidc =
+    config.oidcIssuer && config.oidcClientId
+      ? new OidcService(store, auth, {
+          issuer: config.oidcIssuer,
+          clientId: config.oidcClientId,
+          clientSecret: config.oidcClientSecret,
+          redirectUrl: () => config.oidcRedirectUrl ?? `${url}/v1/auth/oidc/callback`,
+          scopes: config.oidcScopes,
+          allowHttp: config.oidcAllowHttp,
+        })
+      : undefined;
+  const routes: string[] = [];
   const app = await buildHttp(
-    { store, auth, workspaces, conversations, messages, presence, metrics },
+    { store, auth, workspaces, conversations, messages, presence, metrics, guard, admins },
     {
       logger: log,
+      limits: { limits, clientIp, jsonDepth: config.limitJsonDepth },
+      headersTimeoutMs: config.limitHttpHeadersTimeoutMs,
+      requestTimeoutMs: config.limitHttpRequestTimeoutMs,
+      oidc: oidc && {
+        service: oidc,
+        secureCookie: (config.publicUrl ?? '').startsWith('https:') || Boolean(config.tlsCert),
+      },
+      onRoute: (method, path) => routes.push(`${method} ${path}`),
       tls,
       webDir: config.webDir ?? defaultWebDir(),
       ready: async () => {
@@ -183,7 +253,7 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
   const port = (app.server.address() as AddressInfo).port;
   const scheme = tls ? 'https' : 'http';
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  const url = config.publicUrl ?? `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+  url = config.publicUrl ?? `${scheme}://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -199,9 +269,10 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
       presence.close();
       stopCatchUp();
       await bus.close();
+      await rateLimit.close();
       await store.close();
     })();
     return closing;
   };
-  return { url, port, store, bus, auth, metrics, close };
+  return { url, port, store, bus, auth, metrics, routes, close };
 }

@@ -14,7 +14,14 @@ import {
 
 let srv: TestServer;
 beforeAll(async () => {
-  srv = await startTestServer({ sendBufferBytes: 64 * 1024, authTimeoutMs: 300 });
+  // The slow-consumer test floods on purpose: no frame or message rate limits here (they have
+  // their own tests in limits.test.ts).
+  srv = await startTestServer({
+    sendBufferBytes: 64 * 1024,
+    authTimeoutMs: 300,
+    limitFramesPerConn: 0,
+    limitMsgsPerAccount: 0,
+  });
 });
 afterAll(async () => {
   await srv.close();

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import {
   CLIENT_FRAME_TYPES,
   ClientFrame,
+  ERRORS,
   type ErrorCode,
   LIMITS,
   type ReconnectFrame,
@@ -10,7 +11,11 @@ import {
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { PubSub } from '../ports/bus.js';
+import type { Limiter, RateDecision } from '../ports/ratelimit.js';
 import { RESYNC_FRAME } from '../services/realtime.js';
+import { ClientIp } from '../util/client-ip.js';
+import { jsonTooDeep } from '../util/json-depth.js';
+import { TokenBucket } from '../util/token-bucket.js';
 import { type GatewayContext, HANDLERS, ORDERED } from './handlers/index.js';
 import { Hub } from './hub.js';
 import { Session, WriteScheduler } from './session.js';
@@ -21,8 +26,59 @@ export interface GatewayOptions {
   authTimeoutMs: number;
   /** Invalid frames tolerated on one connection before it is closed (too_many_errors). */
   maxErrors?: number;
+  limits?: Partial<GatewayLimits>;
 }
 
+/** Abuse limits of the gateway (docs/security.md). Absent or 0: unlimited. */
+export interface GatewayLimits {
+  /** Resolves the client address (trusted proxies). */
+  clientIp: ClientIp;
+  /** New connections per IP (shared limiter, e.g. per second). */
+  connect: Limiter | null;
+  /** Message writes (send, edit, delete, react) per account (shared limiter). */
+  messages: Limiter | null;
+  /** Open sockets per IP on this node. */
+  connPerIp: number;
+  /** Frames per connection per second, and the burst (token bucket). */
+  framesPerS: number;
+  framesBurst: number;
+  /** Refused frames in a row before the socket is closed with 4029. */
+  floodStrikes: number;
+  /** Deepest JSON nesting accepted (scanned before parsing). */
+  jsonDepth: number;
+  /** An unauthenticated socket silent this long is closed (4003). 0: only the auth deadline. */
+  unauthIdleMs: number;
+}
+
+const NO_LIMITS: GatewayLimits = {
+  clientIp: new ClientIp([]),
+  connect: null,
+  messages: null,
+  connPerIp: 0,
+  framesPerS: 0,
+  framesBurst: 0,
+  floodStrikes: 100,
+  jsonDepth: 32,
+  unauthIdleMs: 0,
+};
+
+/** Frame types that write messages: limited per account. */
+const WRITES: ReadonlySet<string> = new Set(['send', 'edit', 'delete', 'react']);
+const PASS: RateDecision = { ok: true, retryAfterMs: 0, consumed: 0 };
+
+/** Answers an upgrade request with an HTTP error and closes the socket. */
+function refuse(socket: Duplex, code: ErrorCode, status: string, retryAfterMs: number): void {
+  const body = JSON.stringify({
+    code,
+    message: ERRORS[code].message,
+    retry_after_ms: retryAfterMs,
+  });
+  socket.end(
+    `HTTP/1.1 ${status}\r\nRetry-After: ${Math.max(1, Math.ceil(retryAfterMs / 1000))}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Connection: close\r\n\r\n${body}`,
+  );
+}
 const KNOWN = new Set<string>(CLIENT_FRAME_TYPES);
 
 /**
@@ -40,6 +96,9 @@ export class Gateway {
   private resyncing: Promise<void> | null = null;
   private resyncAgain = false;
   private readonly ctx: GatewayContext;
+  private readonly limits: GatewayLimits;
+  /** Open sockets per client address. */
+  private readonly perIp = new Map<string, number>();
 
   constructor(
     ctx: Omit<GatewayContext, 'hub'>,
@@ -47,6 +106,7 @@ export class Gateway {
     private readonly opts: GatewayOptions,
     private readonly log: Logger,
   ) {
+    this.limits = { ...NO_LIMITS, ...opts.limits };
     this.hub = new Hub(bus, { onRevoke: (s) => s.close('session_revoked') });
     this.ctx = { ...ctx, hub: this.hub };
     this.wss = new WebSocketServer({
@@ -69,29 +129,66 @@ export class Gateway {
       socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req));
-  }
-
-  private accept(ws: WebSocket, req: IncomingMessage): void {
-    const s = new Session(
-      ws,
-      req.socket.remoteAddress ?? '',
-      this.scheduler,
-      this.opts.sendBufferBytes,
-      {
-        onWrite: (n) => this.ctx.metrics.deliveries.inc(n),
-        onSlowConsumer: (x) => {
-          this.ctx.metrics.slowConsumers.inc();
-          x.close('slow_consumer');
-        },
+    const L = this.limits;
+    const ip = L.clientIp.resolve(req.socket.remoteAddress, req.headers['x-forwarded-for']);
+    if (L.connPerIp > 0 && (this.perIp.get(ip) ?? 0) >= L.connPerIp) {
+      this.ctx.metrics.errors.inc(1, { code: 'too_many_connections' });
+      refuse(socket, 'too_many_connections', '429 Too Many Requests', 1000);
+      return;
+    }
+    const upgrade = () => {
+      if (socket.destroyed) return;
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, ip));
+    };
+    if (!L.connect) {
+      upgrade();
+      return;
+    }
+    const onError = () => socket.destroy();
+    socket.on('error', onError);
+    L.connect.consume(ip).then(
+      (d) => {
+        socket.off('error', onError);
+        if (d.ok) {
+          upgrade();
+          return;
+        }
+        this.ctx.metrics.errors.inc(1, { code: 'rate_limited' });
+        refuse(socket, 'rate_limited', '429 Too Many Requests', d.retryAfterMs);
+      },
+      (err: unknown) => {
+        // a limiter that fails lets the connection through (fail open)
+        socket.off('error', onError);
+        this.log.warn({ err }, 'connection limiter failed');
+        upgrade();
       },
     );
+  }
+
+  private accept(ws: WebSocket, ip: string): void {
+    const L = this.limits;
+    const s = new Session(ws, ip, this.scheduler, this.opts.sendBufferBytes, {
+      onWrite: (n) => this.ctx.metrics.deliveries.inc(n),
+      onSlowConsumer: (x) => {
+        this.ctx.metrics.slowConsumers.inc();
+        x.close('slow_consumer');
+      },
+    });
+    if (L.framesPerS > 0) s.bucket = new TokenBucket(L.framesPerS, L.framesBurst);
     this.pending.add(s);
     this.ctx.metrics.connectionsTotal.inc();
     this.ctx.metrics.connections.inc();
+    const count = (this.perIp.get(ip) ?? 0) + 1;
+    this.perIp.set(ip, count);
+    if (L.connPerIp > 0 && count > L.connPerIp) s.close('too_many_connections');
     const authTimer = setTimeout(() => {
       if (!s.authed) s.close('auth_timeout');
     }, this.opts.authTimeoutMs);
+    if (L.unauthIdleMs > 0 && L.unauthIdleMs < this.opts.authTimeoutMs) {
+      s.idleTimer = setTimeout(() => {
+        if (!s.authed) s.close('auth_timeout', 'no frame arrived in time');
+      }, L.unauthIdleMs);
+    }
     ws.on('pong', () => {
       s.alive = true;
     });
@@ -105,6 +202,10 @@ export class Gateway {
     });
     ws.on('close', () => {
       clearTimeout(authTimer);
+      if (s.idleTimer) clearTimeout(s.idleTimer);
+      const n = (this.perIp.get(ip) ?? 1) - 1;
+      if (n <= 0) this.perIp.delete(ip);
+      else this.perIp.set(ip, n);
       s.closed = true;
       this.pending.delete(s);
       this.ctx.metrics.connections.dec();
@@ -117,8 +218,22 @@ export class Gateway {
 
   private onMessage(s: Session, data: Buffer, isBinary: boolean): void {
     if (s.closed) return;
+    if (s.idleTimer) {
+      clearTimeout(s.idleTimer);
+      s.idleTimer = undefined;
+    }
+    const wait = s.bucket?.take() ?? 0;
+    if (wait > 0) {
+      this.limited(s, wait, isBinary ? undefined : data);
+      return;
+    }
+    s.strikes = 0;
     if (isBinary) {
       this.reject(s, 'binary_not_supported');
+      return;
+    }
+    if (jsonTooDeep(data, this.limits.jsonDepth)) {
+      this.reject(s, 'frame_too_deep');
       return;
     }
     let raw: unknown;
@@ -152,8 +267,19 @@ export class Gateway {
     const frame = parsed.data;
     this.ctx.metrics.framesIn.inc(1, { type: frame.type });
     if (frame.type === 'auth') this.pending.delete(s);
+    const messages = WRITES.has(frame.type) ? this.limits.messages : null;
+    const handle = async (): Promise<void> => {
+      if (messages) {
+        const d = await messages.consume(s.user).catch(() => PASS);
+        if (!d.ok) {
+          this.limited(s, d.retryAfterMs, undefined, 'rid' in frame ? frame.rid : undefined);
+          return;
+        }
+      }
+      await HANDLERS[frame.type](this.ctx, s, frame);
+    };
     const run = () =>
-      HANDLERS[frame.type](this.ctx, s, frame).catch((e: unknown) => {
+      handle().catch((e: unknown) => {
         if (!(e instanceof Error && e.name === 'ParleyError'))
           this.log.error({ err: e }, 'handler failed');
         const rid = 'rid' in frame ? frame.rid : undefined;
@@ -162,6 +288,27 @@ export class Gateway {
       });
     if (ORDERED.has(frame.type)) s.chain = s.chain.then(run);
     else void run();
+  }
+
+  /**
+   * A frame over a rate limit: answered with `rate_limited` and the wait (with its rid when the
+   * frame can be read); after `floodStrikes` refused frames in a row the socket is closed (4029).
+   */
+  private limited(s: Session, retryAfterMs: number, data?: Buffer, rid?: string | number): void {
+    this.countError(s, 'rate_limited');
+    if (++s.strikes > this.limits.floodStrikes) {
+      this.countError(s, 'rate_limit_exceeded');
+      s.close('rate_limit_exceeded');
+      return;
+    }
+    let r = rid;
+    if (r === undefined && data && !jsonTooDeep(data, this.limits.jsonDepth)) {
+      try {
+        const v = (JSON.parse(data.toString('utf8')) as { rid?: unknown } | null)?.rid;
+        if (typeof v === 'string' || typeof v === 'number') r = v;
+      } catch {}
+    }
+    s.error('rate_limited', undefined, r, retryAfterMs);
   }
 
   private reject(s: Session, code: ErrorCode, message?: string, rid?: string | number): void {

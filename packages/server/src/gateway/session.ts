@@ -9,6 +9,7 @@ import {
   type ServerFrame,
 } from '@parley/protocol';
 import type { WebSocket } from 'ws';
+import type { TokenBucket } from '../util/token-bucket.js';
 
 /** Schedules a flush of coalesced writes once per tick for all sockets that have some. */
 export class WriteScheduler {
@@ -50,6 +51,12 @@ export class Session {
   alive = true;
   presence: PresenceStatus | null = null;
   errors = 0;
+  /** Frames per second of this connection (null: unlimited). */
+  bucket: TokenBucket | null = null;
+  /** Frames refused in a row for a rate limit. */
+  strikes = 0;
+  /** Closes an unauthenticated socket that stays silent. */
+  idleTimer: NodeJS.Timeout | undefined;
   /** Conversations this socket receives (the user's memberships). */
   readonly convs = new Set<string>();
   /** Bumped whenever `convs` changes (see `Hub.reconcile`). */

@@ -8,11 +8,15 @@ import type { Metrics } from '../metrics.js';
 import type { Store } from '../ports/store.js';
 import type { AuthService } from '../services/auth.js';
 import type { ConversationService } from '../services/conversations.js';
+import type { SignInGuard } from '../services/limits.js';
 import type { MessageService } from '../services/messages.js';
 import type { PresenceService } from '../services/presence.js';
 import type { WorkspaceService } from '../services/workspaces.js';
+import { adminRoutes } from './admin.js';
 import { authRoutes } from './auth.js';
 import { conversationRoutes } from './conversations.js';
+import { type HttpLimitOptions, installLimits } from './limits.js';
+import { type OidcRoutesOptions, oidcRoutes } from './oidc.js';
 import { userRoutes } from './users.js';
 import { workspaceRoutes } from './workspaces.js';
 
@@ -25,6 +29,9 @@ export interface Services {
   messages: MessageService;
   presence: PresenceService;
   metrics: Metrics;
+  guard: SignInGuard;
+  /** Usernames of instance administrators. */
+  admins: ReadonlySet<string>;
   requireAuth: (req: FastifyRequest) => Promise<void>;
 }
 
@@ -35,6 +42,13 @@ export interface HttpOptions {
   /** Health of dependencies for /readyz. */
   ready: () => Promise<boolean>;
   bodyLimit?: number;
+  limits: HttpLimitOptions;
+  /** Slow-header and slow-body deadlines of the HTTP server (ms). */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  oidc?: OidcRoutesOptions | undefined;
+  /** Called for every route registered (the authorization matrix test enumerates them). */
+  onRoute?: (method: string, url: string) => void;
 }
 
 /** Builds the Fastify app: routes, errors in the registry's shape, health, metrics, web app. */
@@ -47,13 +61,29 @@ export async function buildHttp(
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 256 * 1024,
     trustProxy: false,
-    requestTimeout: 30_000,
+    requestTimeout: opts.requestTimeoutMs,
     connectionTimeout: 0,
     forceCloseConnections: true,
   };
+  // Node checks the header/request deadlines every connectionsCheckingInterval (30 s by
+  // default): check often enough that the deadlines hold to within a second.
+  const timeouts = {
+    headersTimeout: opts.headersTimeoutMs,
+    requestTimeout: opts.requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, opts.headersTimeoutMs / 4)),
+  };
   const app = (opts.tls
-    ? Fastify({ ...base, http2: true, https: { allowHTTP1: true, ...opts.tls } })
-    : Fastify(base)) as unknown as FastifyInstance;
+    ? Fastify({ ...base, http2: true, https: { allowHTTP1: true, ...opts.tls, ...timeouts } })
+    : Fastify({ ...base, http: timeouts })) as unknown as FastifyInstance;
+  const server = app.server as { headersTimeout?: number };
+  server.headersTimeout = opts.headersTimeoutMs;
+  if (opts.onRoute) {
+    const report = opts.onRoute;
+    app.addHook('onRoute', (r) => {
+      for (const m of [r.method].flat()) report(String(m), r.url);
+    });
+  }
+  installLimits(app, opts.limits);
 
   const requireAuth = async (req: FastifyRequest): Promise<void> => {
     const h = req.headers.authorization;
@@ -90,6 +120,8 @@ export async function buildHttp(
   userRoutes(app, services);
   workspaceRoutes(app, services);
   conversationRoutes(app, services);
+  adminRoutes(app, services);
+  oidcRoutes(app, services, opts.oidc);
 
   app.get('/healthz', async () => ({ ok: true }));
   app.get('/readyz', async (_req, reply) => {

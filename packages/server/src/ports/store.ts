@@ -158,6 +158,24 @@ export interface HistoryOptions {
   thread?: string;
 }
 
+/** An external (OIDC) identity linked to a Parley account. */
+export interface IdentityLink {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  /** Verified email, lower-cased, when the provider gave one. */
+  email: string | null;
+  created_at: number;
+}
+
+/** A one-time, short-lived server-side record (OIDC sign-in state, one-time login codes). */
+export interface TicketRecord {
+  id: string;
+  kind: string;
+  data: string;
+  expires_at: number;
+}
+
 export interface AccountStore {
   createUser(u: {
     id: string;
@@ -187,6 +205,23 @@ export interface AccountStore {
    */
   useRefreshToken(hash: string, now: number): Promise<UseRefreshResult>;
   revokeFamily(family: string): Promise<void>;
+
+  /**
+   * Links an external identity to a user. (issuer, subject) is unique: linking it again rejects
+   * with `ParleyError('conflict')`.
+   */
+  linkIdentity(l: Omit<IdentityLink, 'created_at'>): Promise<IdentityLink>;
+  getIdentity(issuer: string, subject: string): Promise<IdentityLink | null>;
+  /** The oldest link with this verified email (any issuer), or null. */
+  findIdentityByEmail(email: string): Promise<IdentityLink | null>;
+  /** Stores a ticket; an existing id rejects with `ParleyError('conflict')`. */
+  putTicket(t: TicketRecord): Promise<void>;
+  /**
+   * Atomically removes the ticket and returns its data when it exists, has this kind and
+   * `expires_at > now`; otherwise null (a ticket is taken at most once). Expired tickets may be
+   * removed at any time.
+   */
+  takeTicket(id: string, kind: string, now: number): Promise<string | null>;
 }
 
 export interface WorkspaceStore {

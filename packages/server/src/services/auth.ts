@@ -10,6 +10,7 @@ import {
 import type { AccountStore, UserRecord } from '../ports/store.js';
 import { newId, secret } from '../util/ids.js';
 import { cleanName, normalizeUsername } from '../util/text.js';
+import type { ExternalIdentity } from './oidc.js';
 import type { AccessClaims, TokenService } from './tokens.js';
 
 /** Called when a device or a whole account must lose its live connections. */
@@ -109,6 +110,24 @@ export class AuthService {
     this.opts.onRevoke(userId, null);
   }
 
+  /**
+   * Disables an account (instance admin): it can no longer sign in or refresh, and every device
+   * is signed out at once, which closes its sockets with 4103 `session_revoked`.
+   */
+  async disable(userId: string): Promise<void> {
+    const u = await this.store.getUser(userId);
+    if (!u) throw new ParleyError('not_found', 'no such user');
+    await this.store.updateUser(userId, { disabled: true });
+    await this.logoutAll(userId);
+  }
+
+  /** Enables a disabled account again (its user signs in anew). */
+  async enable(userId: string): Promise<void> {
+    const u = await this.store.getUser(userId);
+    if (!u) throw new ParleyError('not_found', 'no such user');
+    await this.store.updateUser(userId, { disabled: false });
+  }
+
   /** Verifies an access token and that its device and account are still active. */
   async authenticate(token: string): Promise<AccessClaims> {
     const claims = await this.tokens.verify(token);
@@ -117,6 +136,68 @@ export class AuthService {
       throw new ParleyError('session_revoked');
     }
     return claims;
+  }
+
+  /**
+   * The account of an external (OIDC) identity: the one linked to (issuer, subject); else, when
+   * the provider verified the email, the account linked to that email by an earlier identity;
+   * else a new account (no password) named after the identity. The link is stored.
+   */
+  async resolveExternal(id: ExternalIdentity): Promise<UserRecord> {
+    let link = await this.store.getIdentity(id.issuer, id.subject);
+    if (!link) {
+      const email = id.email && id.emailVerified ? id.email : null;
+      let userId = email ? (await this.store.findIdentityByEmail(email))?.user_id : undefined;
+      if (!userId) userId = (await this.createExternalUser(id)).id;
+      try {
+        link = await this.store.linkIdentity({
+          issuer: id.issuer,
+          subject: id.subject,
+          user_id: userId,
+          email,
+        });
+      } catch (e) {
+        // two sign-ins of a new identity at once: the first link wins
+        if (!(e instanceof ParleyError && e.code === 'conflict')) throw e;
+        link = await this.store.getIdentity(id.issuer, id.subject);
+        if (!link) throw e;
+      }
+    }
+    const user = await this.store.getUser(link.user_id);
+    if (!user) throw new ParleyError('oidc_failed', 'linked account is gone');
+    if (user.disabled) throw new ParleyError('forbidden', 'the account is disabled');
+    return user;
+  }
+
+  /** A new session (device) for a user resolved by another sign-in method (OIDC). */
+  async sessionFor(userId: string, deviceName: string): Promise<Session> {
+    const user = await this.store.getUser(userId);
+    if (!user || user.disabled) throw new ParleyError('forbidden', 'the account is disabled');
+    return this.newSession(user, deviceName);
+  }
+
+  private async createExternalUser(id: ExternalIdentity): Promise<UserRecord> {
+    const raw = id.preferredUsername ?? id.email?.split('@')[0] ?? 'user';
+    let base = raw
+      .normalize('NFC')
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}_.-]+/gu, '')
+      .slice(0, 24);
+    if ([...base].length < 3) base = `user${base}`;
+    const display = cleanName(id.name ?? id.preferredUsername ?? base);
+    for (let attempt = 0; ; attempt++) {
+      const username = attempt === 0 ? base : `${base}${secret(3).slice(0, 5)}`;
+      try {
+        return await this.store.createUser({
+          id: newId('u'),
+          username: normalizeUsername(username),
+          display_name: [...display].slice(0, 80).join('') || username,
+          password_hash: null,
+        });
+      } catch (e) {
+        if (!(e instanceof ParleyError && e.code === 'username_taken') || attempt >= 5) throw e;
+      }
+    }
   }
 
   private async newSession(user: UserRecord, deviceName: string | undefined): Promise<Session> {

@@ -15,6 +15,11 @@ export const handleAuth: Handler<'auth'> = async (ctx, s, f) => {
     return;
   }
   if (s.closed) return;
+  const max = ctx.maxConnPerAccount ?? 0;
+  if (max > 0 && ctx.hub.sessionsOf(claims.sub).size >= max) {
+    s.close('too_many_connections', `at most ${max} connections per account`);
+    return;
+  }
   s.user = claims.sub;
   s.device = claims.did;
   s.authed = true;

@@ -20,6 +20,8 @@ export interface GatewayContext {
   hub: Hub;
   metrics: Metrics;
   heartbeatMs: number;
+  /** Open sockets per account on this node (0 or absent: unlimited). */
+  maxConnPerAccount?: number;
   /** Ids of the user's conversations (for subscriptions at auth). */
   conversationIds(userId: string): Promise<string[]>;
 }

@@ -27,6 +27,7 @@ import { appendTests } from './store/append.js';
 import { conversationTests } from './store/conversations.js';
 import type { StoreContext } from './store/helpers.js';
 import { historyTests } from './store/history.js';
+import { identityTests } from './store/identities.js';
 import { syncTests } from './store/sync.js';
 import { workspaceTests } from './store/workspaces.js';
 
@@ -68,6 +69,7 @@ export function storeContract(name: string, factory: StoreFactory): void {
     };
 
     accountTests(ctx);
+    identityTests(ctx);
     workspaceTests(ctx);
     conversationTests(ctx);
     appendTests(ctx);

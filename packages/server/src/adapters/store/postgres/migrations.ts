@@ -162,6 +162,30 @@ CREATE TABLE conversation_placements (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'external identities (OIDC) and one-time tickets',
+    sql: `
+CREATE TABLE identities (
+  issuer text NOT NULL,
+  subject text NOT NULL,
+  user_id text NOT NULL REFERENCES users(id),
+  email text,
+  created_at bigint NOT NULL,
+  PRIMARY KEY (issuer, subject)
+);
+CREATE INDEX identities_email ON identities(email) WHERE email IS NOT NULL;
+CREATE INDEX identities_user ON identities(user_id);
+
+CREATE TABLE tickets (
+  id text PRIMARY KEY,
+  kind text NOT NULL,
+  data text NOT NULL,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX tickets_expiry ON tickets(expires_at);
+`,
+  },
 ];
 
 /** The newest schema version this build knows. */

@@ -15,12 +15,14 @@ import type {
   ConversationSummary,
   DeviceRecord,
   HistoryOptions,
+  IdentityLink,
   InviteRecord,
   MemberRecord,
   NewConversation,
   RefreshTokenRecord,
   Store,
   StoredEvent,
+  TicketRecord,
   UseRefreshResult,
   UserRecord,
 } from '../../../ports/store.js';
@@ -31,6 +33,7 @@ import { openPool, type PoolOptions } from './db.js';
 import { mapError } from './errors.js';
 import { EventReader } from './events-read.js';
 import { GroupCommit } from './group-commit.js';
+import { Identities } from './identities.js';
 import { migrate } from './migrations.js';
 import { Workspaces } from './workspaces.js';
 
@@ -57,6 +60,7 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly #pool: pg.Pool;
   readonly #accounts: Accounts;
+  readonly #identities: Identities;
   readonly #workspaces: Workspaces;
   readonly #conversations: Conversations;
   readonly #events: EventReader;
@@ -67,6 +71,7 @@ export class PostgresStore implements Store {
     this.#pool = openPool(opts.url, opts.pool);
     const appender = new Appender();
     this.#accounts = new Accounts(this.#pool);
+    this.#identities = new Identities(this.#pool);
     this.#workspaces = new Workspaces(this.#pool);
     this.#conversations = new Conversations(this.#pool, appender);
     this.#events = new EventReader(this.#pool);
@@ -142,6 +147,23 @@ export class PostgresStore implements Store {
   }
   revokeFamily(family: string): Promise<void> {
     return this.#call(() => this.#accounts.revokeFamily(family));
+  }
+
+  // --- external identities and tickets --------------------------------------------------------
+  linkIdentity(l: Omit<IdentityLink, 'created_at'>): Promise<IdentityLink> {
+    return this.#call(() => this.#identities.linkIdentity(l));
+  }
+  getIdentity(issuer: string, subject: string): Promise<IdentityLink | null> {
+    return this.#call(() => this.#identities.getIdentity(issuer, subject));
+  }
+  findIdentityByEmail(email: string): Promise<IdentityLink | null> {
+    return this.#call(() => this.#identities.findIdentityByEmail(email));
+  }
+  putTicket(t: TicketRecord): Promise<void> {
+    return this.#call(() => this.#identities.putTicket(t));
+  }
+  takeTicket(id: string, kind: string, now: number): Promise<string | null> {
+    return this.#call(() => this.#identities.takeTicket(id, kind, now));
   }
 
   // --- workspaces -----------------------------------------------------------------------------

@@ -15,12 +15,14 @@ import type {
   ConversationSummary,
   DeviceRecord,
   HistoryOptions,
+  IdentityLink,
   InviteRecord,
   MemberRecord,
   NewConversation,
   RefreshTokenRecord,
   Store,
   StoredEvent,
+  TicketRecord,
   UseRefreshResult,
   UserRecord,
 } from '../../../ports/store.js';
@@ -155,6 +157,21 @@ export class ShardedStore implements Store {
   }
   revokeFamily(family: string): Promise<void> {
     return this.#directory.revokeFamily(family);
+  }
+  linkIdentity(l: Omit<IdentityLink, 'created_at'>): Promise<IdentityLink> {
+    return this.#directory.linkIdentity(l);
+  }
+  getIdentity(issuer: string, subject: string): Promise<IdentityLink | null> {
+    return this.#directory.getIdentity(issuer, subject);
+  }
+  findIdentityByEmail(email: string): Promise<IdentityLink | null> {
+    return this.#directory.findIdentityByEmail(email);
+  }
+  putTicket(t: TicketRecord): Promise<void> {
+    return this.#directory.putTicket(t);
+  }
+  takeTicket(id: string, kind: string, now: number): Promise<string | null> {
+    return this.#directory.takeTicket(id, kind, now);
   }
   createWorkspace(w: { id: string; name: string; owner: string }): Promise<Workspace> {
     return this.#directory.createWorkspace(w);

@@ -138,6 +138,30 @@ CREATE TABLE reactions (
 CREATE UNIQUE INDEX reactions_key ON reactions(conv, msg_id, emoji, user_id);
 `,
   },
+  {
+    version: 2,
+    name: 'external identities (OIDC) and one-time tickets',
+    sql: `
+CREATE TABLE identities (
+  issuer TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  email TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (issuer, subject)
+) WITHOUT ROWID;
+CREATE INDEX identities_email ON identities(email) WHERE email IS NOT NULL;
+CREATE INDEX identities_user ON identities(user_id);
+
+CREATE TABLE tickets (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  data TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX tickets_expiry ON tickets(expires_at);
+`,
+  },
 ];
 
 /** Applies the migrations not applied yet. Idempotent; safe to call at every start. */

@@ -14,12 +14,14 @@ import type {
   ConversationSummary,
   DeviceRecord,
   HistoryOptions,
+  IdentityLink,
   InviteRecord,
   MemberRecord,
   NewConversation,
   RefreshTokenRecord,
   Store,
   StoredEvent,
+  TicketRecord,
   UseRefreshResult,
   UserRecord,
 } from '../../../ports/store.js';
@@ -30,6 +32,7 @@ import { type Db, openDatabase, Statements } from './db.js';
 import { mapError } from './errors.js';
 import { EventReader } from './events-read.js';
 import { GroupCommit } from './group-commit.js';
+import { Identities } from './identities.js';
 import { migrate } from './migrations.js';
 import { Workspaces } from './workspaces.js';
 
@@ -52,6 +55,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly #db: Db;
   readonly #accounts: Accounts;
+  readonly #identities: Identities;
   readonly #workspaces: Workspaces;
   readonly #conversations: Conversations;
   readonly #events: EventReader;
@@ -67,6 +71,7 @@ export class SqliteStore implements Store {
     const st = new Statements(this.#db);
     const appender = new Appender(st);
     this.#accounts = new Accounts(this.#db, st);
+    this.#identities = new Identities(this.#db, st);
     this.#workspaces = new Workspaces(this.#db, st);
     this.#conversations = new Conversations(this.#db, st, appender);
     this.#events = new EventReader(st);
@@ -142,6 +147,23 @@ export class SqliteStore implements Store {
   }
   revokeFamily(family: string): Promise<void> {
     return this.#call(() => this.#accounts.revokeFamily(family));
+  }
+
+  // --- external identities and tickets --------------------------------------------------------
+  linkIdentity(l: Omit<IdentityLink, 'created_at'>): Promise<IdentityLink> {
+    return this.#call(() => this.#identities.linkIdentity(l));
+  }
+  getIdentity(issuer: string, subject: string): Promise<IdentityLink | null> {
+    return this.#call(() => this.#identities.getIdentity(issuer, subject));
+  }
+  findIdentityByEmail(email: string): Promise<IdentityLink | null> {
+    return this.#call(() => this.#identities.findIdentityByEmail(email));
+  }
+  putTicket(t: TicketRecord): Promise<void> {
+    return this.#call(() => this.#identities.putTicket(t));
+  }
+  takeTicket(id: string, kind: string, now: number): Promise<string | null> {
+    return this.#call(() => this.#identities.takeTicket(id, kind, now));
   }
 
   // --- workspaces -----------------------------------------------------------------------------
