@@ -45,7 +45,11 @@ function tryOpen(wsUrl: string, xff?: string): Promise<{ ws: WebSocket; status: 
 
 describe('gateway limits', () => {
   it('answers frames over the per-connection rate with rate_limited, then closes 4029', async () => {
-    const srv = await server({ limitFramesPerConn: 1, limitFramesBurstPerConn: 10, limitFloodStrikes: 5 });
+    const srv = await server({
+      limitFramesPerConn: 1,
+      limitFramesBurstPerConn: 10,
+      limitFloodStrikes: 5,
+    });
     const a = await register(srv.url, uname('fl'));
     const c = await RawClient.connect(srv.wsUrl, a.access_token); // auth used 1 token
     const answers = await Promise.all(
@@ -169,10 +173,20 @@ describe('gateway limits', () => {
     const other = await register(srv.url, uname('oth'));
     const ws1 = await RawClient.connect(srv.wsUrl, victim.access_token);
     const ws2 = await RawClient.connect(srv.wsUrl, victim.access_token);
-    const no = await api(srv.url, 'POST', `/v1/admin/users/${victim.user.id}/disable`, other.access_token);
+    const no = await api(
+      srv.url,
+      'POST',
+      `/v1/admin/users/${victim.user.id}/disable`,
+      other.access_token,
+    );
     expect(no.status).toBe(403);
     const t0 = Date.now();
-    const res = await api(srv.url, 'POST', `/v1/admin/users/${victim.user.id}/disable`, admin.access_token);
+    const res = await api(
+      srv.url,
+      'POST',
+      `/v1/admin/users/${victim.user.id}/disable`,
+      admin.access_token,
+    );
     expect(res.status).toBe(204);
     expect(await ws1.closed(1000)).toBe(4103);
     expect(await ws2.closed(1000)).toBe(4103);
@@ -187,7 +201,12 @@ describe('gateway limits', () => {
     });
     expect(refresh.status).toBe(401);
     expect((await api(srv.url, 'GET', '/v1/me', victim.access_token)).status).toBe(401);
-    const en = await api(srv.url, 'POST', `/v1/admin/users/${victim.user.id}/enable`, admin.access_token);
+    const en = await api(
+      srv.url,
+      'POST',
+      `/v1/admin/users/${victim.user.id}/enable`,
+      admin.access_token,
+    );
     expect(en.status).toBe(204);
     const back = await api(srv.url, 'POST', '/v1/auth/login', undefined, {
       username: victim.user.username,

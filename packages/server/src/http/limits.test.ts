@@ -33,7 +33,9 @@ describe('HTTP limits', () => {
     expect(body.retry_after_ms).toBeGreaterThan(0);
     // other classes and health checks are not affected
     expect((await get(`${srv.url}/healthz`)).status).toBe(200);
-    expect((await api(srv.url, 'POST', '/v1/workspaces', undefined, { name: 'x' })).status).toBe(401);
+    expect((await api(srv.url, 'POST', '/v1/workspaces', undefined, { name: 'x' })).status).toBe(
+      401,
+    );
   });
 
   it('keys on X-Forwarded-For only behind a trusted proxy', async () => {
