@@ -50,6 +50,19 @@ export async function startServer(kind: TargetKind): Promise<ServerProc> {
     env.PARLEY_LOG_LEVEL = process.env.PARLEY_LOG_LEVEL ?? 'warn';
     env.PARLEY_ACCESS_TOKEN_TTL_S = '86400';
     env.PARLEY_DRAIN_TIMEOUT_S = '1';
+    // The load generator is one IP registering and connecting thousands of clients: lift the
+    // per-IP abuse limits (per-connection and per-account message limits stay at their defaults).
+    for (const name of [
+      'CONN_RATE_PER_IP',
+      'CONN_PER_IP',
+      'HTTP_AUTH_PER_MIN',
+      'HTTP_WRITE_PER_MIN',
+      'HTTP_READ_PER_MIN',
+      'REGISTER_PER_IP_PER_HOUR',
+      'LOGIN_PER_IP_PER_MIN',
+    ]) {
+      env[`PARLEY_LIMIT_${name}`] ??= '100000000';
+    }
   } else {
     const script = fileURLToPath(new URL(`./baselines/${kind}.js`, import.meta.url));
     args = [script, '--port', String(port), '--host', host];

@@ -39,9 +39,10 @@ export class MessageService {
     private readonly metrics: Metrics,
   ) {}
 
-  async send(userId: string, input: SendInput): Promise<SendOutcome> {
+  /** `memberChecked`: the caller (the gateway's subscription set) already knows membership. */
+  async send(userId: string, input: SendInput, memberChecked = false): Promise<SendOutcome> {
     checkText(input.text);
-    await this.conversations.requireMember(input.conv, userId);
+    if (!memberChecked) await this.conversations.requireMember(input.conv, userId);
     const reply_to = input.reply_to ?? null;
     const thread_root = input.thread_root ?? null;
     if (reply_to) await this.requireMessage(input.conv, reply_to);

@@ -5,7 +5,7 @@ import { requireConv } from './context.js';
 export const handleSend: Handler<'send'> = async (ctx, s, f) => {
   const t0 = performance.now();
   await requireConv(ctx, s, f.conv);
-  const out = await ctx.messages.send(s.user, f);
+  const out = await ctx.messages.send(s.user, f, true);
   s.send({
     type: 'ack',
     rid: f.rid,

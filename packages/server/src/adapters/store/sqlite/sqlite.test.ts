@@ -17,27 +17,30 @@ async function removeDb(path: string): Promise<void> {
   for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(path + suffix, { force: true });
 }
 
-async function open(path: string): Promise<SqliteStore> {
-  const store = new SqliteStore({ path });
+async function open(path: string, writerThread?: boolean): Promise<SqliteStore> {
+  const store = new SqliteStore({ path, writerThread });
   await store.migrate();
   return store;
 }
 
-storeContract('sqlite', async () => {
-  const path = tempPath();
-  let store = await open(path);
-  return {
-    store,
-    reopen: async () => {
-      store = await open(path);
-      return store;
-    },
-    cleanup: async () => {
-      await store.close();
-      await removeDb(path);
-    },
-  };
-});
+// Appends commit on a writer thread by default; the inline group commit is the other mode.
+for (const writerThread of [true, false]) {
+  storeContract(writerThread ? 'sqlite (writer thread)' : 'sqlite (inline writer)', async () => {
+    const path = tempPath();
+    let store = await open(path, writerThread);
+    return {
+      store,
+      reopen: async () => {
+        store = await open(path, writerThread);
+        return store;
+      },
+      cleanup: async () => {
+        await store.close();
+        await removeDb(path);
+      },
+    };
+  });
+}
 
 describe('SqliteStore', () => {
   it('sets WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {

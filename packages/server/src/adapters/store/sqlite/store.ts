@@ -35,12 +35,18 @@ import { GroupCommit } from './group-commit.js';
 import { Identities } from './identities.js';
 import { migrate } from './migrations.js';
 import { Workspaces } from './workspaces.js';
+import { AppendWriter } from './writer.js';
 
 export interface SqliteStoreOptions {
   /** Database file path; ':memory:' for a throwaway database. */
   path: string;
   /** Appends written in one transaction at most (default 512). */
   maxBatch?: number;
+  /**
+   * Commit appends on a writer thread, so fsync never blocks the event loop (default: true
+   * for a file, false for ':memory:', which one connection cannot share).
+   */
+  writerThread?: boolean;
 }
 
 /**
@@ -59,7 +65,7 @@ export class SqliteStore implements Store {
   readonly #workspaces: Workspaces;
   readonly #conversations: Conversations;
   readonly #events: EventReader;
-  readonly #commit: GroupCommit;
+  readonly #commit: GroupCommit | AppendWriter;
   #closed = false;
 
   constructor(opts: SqliteStoreOptions) {
@@ -75,7 +81,10 @@ export class SqliteStore implements Store {
     this.#workspaces = new Workspaces(this.#db, st);
     this.#conversations = new Conversations(this.#db, st, appender);
     this.#events = new EventReader(st);
-    this.#commit = new GroupCommit(this.#db, appender, opts.maxBatch);
+    this.#commit =
+      (opts.writerThread ?? opts.path !== ':memory:')
+        ? new AppendWriter(opts.path, opts.maxBatch)
+        : new GroupCommit(this.#db, appender, opts.maxBatch);
   }
 
   /** Runs a synchronous database call, mapping its errors to the contract's. */
@@ -98,8 +107,8 @@ export class SqliteStore implements Store {
   }
   async close(): Promise<void> {
     if (this.#closed) return;
-    this.#commit.close();
     this.#closed = true;
+    await this.#commit.close();
     this.#db.close();
   }
 

@@ -1,0 +1,48 @@
+/**
+ * The writer thread of the SQLite store: owns the append path (group commit, fsync), so that
+ * a commit's fsync never blocks the main thread's event loop. Started by `AppendWriter`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Appender } from './append.js';
+import { openDatabase, Statements } from './db.js';
+import { GroupCommit } from './group-commit.js';
+import { type FromWriter, type ToWriter, toWire } from './writer-protocol.js';
+
+const port = parentPort!;
+const { path, maxBatch } = workerData as { path: string; maxBatch?: number };
+const db = openDatabase(path);
+const commit = new GroupCommit(db, new Appender(new Statements(db)), maxBatch);
+
+let out: Extract<FromWriter, { type: 'done' }>['results'] = [];
+let scheduled = false;
+function reply(r: (typeof out)[number]): void {
+  out.push(r);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      const results = out;
+      out = [];
+      port.postMessage({ type: 'done', results } satisfies FromWriter);
+    });
+  }
+}
+
+port.on('message', (m: ToWriter) => {
+  if (m.type === 'append') {
+    for (const { id, input } of m.batch) {
+      commit.append(input).then(
+        (result) => reply({ id, result }),
+        (e: unknown) => reply({ id, error: toWire(e) }),
+      );
+    }
+  } else if (m.type === 'close') {
+    commit.close();
+    setImmediate(() => {
+      if (out.length > 0) port.postMessage({ type: 'done', results: out } satisfies FromWriter);
+      db.close();
+      port.postMessage({ type: 'closed' } satisfies FromWriter);
+    });
+  }
+});
+port.postMessage({ type: 'ready' } satisfies FromWriter);
