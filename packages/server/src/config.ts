@@ -101,6 +101,8 @@ export const ConfigSchema = z.object({
     .min(64 * 1024)
     .default(8 * 1024 * 1024),
   heartbeatMs: z.coerce.number().int().min(1000).default(25_000),
+  /** Appends waiting for a commit at most; past it, changes get a retryable `unavailable`. */
+  maxInFlightAppends: z.coerce.number().int().min(1).default(4096),
   authTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Seconds to wait for clients to go on SIGTERM before the process exits. */
   drainTimeoutS: z.coerce.number().min(0).default(10),
@@ -127,6 +129,7 @@ const ENV: Record<keyof Config, string> = {
   refreshTokenTtlS: 'PARLEY_REFRESH_TOKEN_TTL_S',
   sendBufferBytes: 'PARLEY_SEND_BUFFER_BYTES',
   heartbeatMs: 'PARLEY_HEARTBEAT_MS',
+  maxInFlightAppends: 'PARLEY_MAX_INFLIGHT_APPENDS',
   authTimeoutMs: 'PARLEY_AUTH_TIMEOUT_MS',
   drainTimeoutS: 'PARLEY_DRAIN_TIMEOUT_S',
   webDir: 'PARLEY_WEB_DIR',

@@ -143,7 +143,13 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
   });
   const workspaces = new WorkspaceService(store);
   const conversations = new ConversationService(store, workspaces, publisher);
-  const messages = new MessageService(store, conversations, publisher, metrics);
+  const messages = new MessageService(
+    store,
+    conversations,
+    publisher,
+    metrics,
+    config.maxInFlightAppends,
+  );
   const sync = new SyncService(
     store instanceof ShardedStore ? shardedSource(store) : singleShard(store),
   );

@@ -137,6 +137,10 @@ export class Metrics {
     'Sockets closed because their send buffer overflowed.',
   );
   readonly httpRequests = new Counter('parley_http_requests_total', 'HTTP requests, by status.');
+  readonly overloaded = new Counter(
+    'parley_overload_rejections_total',
+    'Changes refused with `unavailable` because too many appends were waiting for a commit.',
+  );
 
   render(): string {
     const all = [
@@ -151,6 +155,7 @@ export class Metrics {
       this.storeAppend,
       this.slowConsumers,
       this.httpRequests,
+      this.overloaded,
     ];
     const mem = process.memoryUsage();
     const extra = [

@@ -32,11 +32,19 @@ export interface SendOutcome {
  * stream, and published only after the append is durable.
  */
 export class MessageService {
+  private inFlight = 0;
+
+  /**
+   * `maxInFlight`: appends waiting for their commit at most; past it, new changes are refused
+   * with a retryable `unavailable` (back-pressure: a client retries after `retry_after_ms`
+   * instead of every client waiting behind an ever longer queue).
+   */
   constructor(
     private readonly store: Store,
     private readonly conversations: ConversationService,
     private readonly publisher: RealtimePublisher,
     private readonly metrics: Metrics,
+    private readonly maxInFlight = 4096,
   ) {}
 
   /** `memberChecked`: the caller (the gateway's subscription set) already knows membership. */
@@ -145,8 +153,18 @@ export class MessageService {
   }
 
   private async append(input: AppendInput): Promise<AppendResult> {
+    if (this.inFlight >= this.maxInFlight) {
+      this.metrics.overloaded.inc();
+      throw new ParleyError('unavailable', 'the server is overloaded; retry shortly', 250);
+    }
     const t0 = performance.now();
-    const res = await this.store.append(input);
+    this.inFlight++;
+    let res: AppendResult;
+    try {
+      res = await this.store.append(input);
+    } finally {
+      this.inFlight--;
+    }
     this.metrics.storeAppend.observe((performance.now() - t0) / 1000);
     if (res.event && !res.dup) this.publisher.event(res.event, res.pos);
     return res;
