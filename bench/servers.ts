@@ -67,7 +67,10 @@ export async function startServer(kind: TargetKind): Promise<ServerProc> {
     const script = fileURLToPath(new URL(`./baselines/${kind}.js`, import.meta.url));
     args = [script, '--port', String(port), '--host', host];
   }
-  const child: ChildProcess = spawn(process.execPath, args, {
+  // PARLEY_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof": Node flags for the
+  // server under test only (to see where its time goes), never for the load generator.
+  const nodeArgs = (process.env.PARLEY_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...args], {
     env,
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
