@@ -227,7 +227,9 @@ export class Gateway {
       this.limited(s, wait, isBinary ? undefined : data);
       return;
     }
-    s.strikes = 0;
+    // Each accepted frame forgives one refused frame: a client a little over its rate is only
+    // refused; one far over it (or that never waits) runs out of strikes and is cut off.
+    if (s.strikes > 0) s.strikes--;
     if (isBinary) {
       this.reject(s, 'binary_not_supported');
       return;

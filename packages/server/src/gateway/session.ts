@@ -53,7 +53,7 @@ export class Session {
   errors = 0;
   /** Frames per second of this connection (null: unlimited). */
   bucket: TokenBucket | null = null;
-  /** Frames refused in a row for a rate limit. */
+  /** Refused frames, less one per accepted frame (flood detection). */
   strikes = 0;
   /** Closes an unauthenticated socket that stays silent. */
   idleTimer: NodeJS.Timeout | undefined;
