@@ -75,6 +75,22 @@ describe('gateway: happy path', () => {
     cb.close();
   });
 
+  it('keeps the order of sends pipelined on one socket', async () => {
+    const { a, conv } = await pair();
+    const ca = await RawClient.connect(srv.wsUrl, a.access_token);
+    const acks: AckFrame[] = [];
+    ca.ws.on('message', (d: Buffer) => {
+      const f = JSON.parse(d.toString()) as AckFrame;
+      if (f.type === 'ack') acks.push(f);
+    });
+    for (let i = 0; i < 300; i++) ca.send({ type: 'send', conv, cid: `p${i}`, text: `n${i}` });
+    for (let t = 0; acks.length < 300 && t < 500; t++) await new Promise((r) => setTimeout(r, 10));
+    expect(acks.map((f) => f.cid)).toEqual(Array.from({ length: 300 }, (_, i) => `p${i}`));
+    const seqs = acks.map((f) => f.seq);
+    expect(seqs).toEqual(seqs.map((_, i) => seqs[0]! + i));
+    ca.close();
+  });
+
   it('delivers typing to other members only, and read markers to every device', async () => {
     const { a, b, conv } = await pair();
     const ca = await RawClient.connect(srv.wsUrl, a.access_token);

@@ -47,8 +47,17 @@ export class MessageService {
     private readonly maxInFlight = 4096,
   ) {}
 
-  /** `memberChecked`: the caller (the gateway's subscription set) already knows membership. */
-  async send(userId: string, input: SendInput, memberChecked = false): Promise<SendOutcome> {
+  /**
+   * `memberChecked`: the caller (the gateway's subscription set) already knows membership.
+   * `onQueued`: called once the append is queued in the store, in order: a caller that needs
+   * only the order of its sends can go on with the next one then, without waiting for the commit.
+   */
+  async send(
+    userId: string,
+    input: SendInput,
+    memberChecked = false,
+    onQueued?: () => void,
+  ): Promise<SendOutcome> {
     checkText(input.text);
     if (!memberChecked) await this.conversations.requireMember(input.conv, userId);
     const reply_to = input.reply_to ?? null;
@@ -58,19 +67,23 @@ export class MessageService {
       const root = await this.requireMessage(input.conv, thread_root);
       if (root.thread_root) throw new ParleyError('invalid_frame', 'threads do not nest');
     }
-    const res = await this.append({
-      conv: input.conv,
-      sender: userId,
-      body: {
-        kind: 'message',
-        id: newId('m'),
-        cid: input.cid,
-        text: input.text,
-        reply_to,
-        thread_root,
-        mentions: await this.mentions(input.conv, input.text),
+    const mentions = await this.mentions(input.conv, input.text);
+    const res = await this.append(
+      {
+        conv: input.conv,
+        sender: userId,
+        body: {
+          kind: 'message',
+          id: newId('m'),
+          cid: input.cid,
+          text: input.text,
+          reply_to,
+          thread_root,
+          mentions,
+        },
       },
-    });
+      onQueued,
+    );
     const ev = res.event as MessageEvent;
     if (!res.dup) this.metrics.messagesIn.inc();
     return { message: ev, seq: ev.seq, dup: res.dup };
@@ -152,7 +165,7 @@ export class MessageService {
     return this.store.history(conv, opts);
   }
 
-  private async append(input: AppendInput): Promise<AppendResult> {
+  private async append(input: AppendInput, onQueued?: () => void): Promise<AppendResult> {
     if (this.inFlight >= this.maxInFlight) {
       this.metrics.overloaded.inc();
       throw new ParleyError('unavailable', 'the server is overloaded; retry shortly', 250);
@@ -161,7 +174,9 @@ export class MessageService {
     this.inFlight++;
     let res: AppendResult;
     try {
-      res = await this.store.append(input);
+      const pending = this.store.append(input);
+      onQueued?.();
+      res = await pending;
     } finally {
       this.inFlight--;
     }
