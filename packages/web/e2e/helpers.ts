@@ -14,13 +14,15 @@ export const RESULTS = fileURLToPath(new URL('../../../test-results', import.met
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** Starts a server for the built app; fails loudly when the app is not built. */
-export async function startAppServer(): Promise<TestServer> {
+export async function startAppServer(
+  over: Parameters<typeof startTestServer>[0] = {},
+): Promise<TestServer> {
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) {
     throw new Error(
       `The web app is not built (${WEB_DIST}/index.html is missing): run \`npm run build\` first.`,
     );
   }
-  return startTestServer({ webDir: WEB_DIST });
+  return startTestServer({ webDir: WEB_DIST, ...over });
 }
 
 export async function launchBrowser(): Promise<Browser> {

@@ -114,6 +114,9 @@ for (const lang of ['en', 'ko'] as const) {
       await me.page.mouse.move(0, 0);
 
       await me.page.screenshot({ path: screenshotPath(`conversation-${lang}-1280.png`) });
+      await me.page.emulateMedia({ colorScheme: 'dark' });
+      await me.page.screenshot({ path: screenshotPath(`conversation-${lang}-1280-dark.png`) });
+      await me.page.emulateMedia({ colorScheme: 'light' });
       await me.page.setViewportSize({ width: 360, height: 740 });
       await me.page.waitForTimeout(300);
       await me.page.screenshot({ path: screenshotPath(`conversation-${lang}-360.png`) });

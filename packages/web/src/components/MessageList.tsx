@@ -1,5 +1,8 @@
 import type { ConversationView, MessageEvent } from '@parley/protocol';
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { useVirtualizer, type VirtualItem } from '@tanstack/react-virtual';
+
+type Key = VirtualItem['key'];
+
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useStore } from '../app/context.js';
@@ -38,7 +41,6 @@ export function MessageList({
   const { rows, log, lastOwn, replyCounts } = timeline;
   const ref = useRef<HTMLDivElement>(null);
   const [atEnd, setAtEnd] = useState(true);
-  const started = useRef(false);
 
   const virtualizer = useVirtualizer({
     count: rows.length,
@@ -51,7 +53,35 @@ export function MessageList({
     scrollEndThreshold: 48,
   });
 
+  // Older pages go above. The virtualizer keeps the row at the top edge of the screen in place
+  // (anchorTo 'end'), but when that row is the head or the first date separator (which stay
+  // first) it would not move: then the first message row is kept in place here instead.
+  const top = useRef<{ key: Key; start: number; end: number; scroll: number } | null>(null);
+  const record = useCallback(
+    (scroll: number) => {
+      const idx = rows.findIndex((r) => r.kind === 'msg');
+      const m = idx >= 0 ? virtualizer.measurementsCache[idx] : undefined;
+      top.current = m ? { key: m.key, start: m.start, end: m.end, scroll } : null;
+    },
+    [virtualizer, rows],
+  );
+  useLayoutEffect(() => {
+    const t = top.current;
+    const idx = t ? rows.findIndex((r) => r.key === t.key) : -1;
+    const first = rows.findIndex((r) => r.kind === 'msg');
+    let scroll = ref.current?.scrollTop ?? 0;
+    if (t && idx > first && t.scroll < t.end) {
+      const start = virtualizer.measurementsCache[idx]?.start;
+      if (start !== undefined) {
+        scroll = start - (t.start - t.scroll);
+        virtualizer.scrollToOffset(scroll);
+      }
+    }
+    record(scroll);
+  }, [rows, virtualizer, record]);
+
   // Start at the newest message.
+  const started = useRef(false);
   useLayoutEffect(() => {
     if (started.current || rows.length <= 1) return;
     started.current = true;
@@ -70,11 +100,12 @@ export function MessageList({
   const check = useCallback(() => {
     const el = ref.current;
     if (!el) return;
+    record(el.scrollTop);
     const end = el.scrollHeight - el.scrollTop - el.clientHeight < 48;
     setAtEnd(end);
     if (el.scrollTop < LOAD_MARGIN_PX && log.hasMore) void store.loadOlder(conv.id);
     if (end && document.visibilityState === 'visible') store.markRead(conv.id);
-  }, [store, conv.id, log]);
+  }, [store, conv.id, log, record]);
 
   // After each change: load more if the page does not fill the screen; mark read at the end.
   // biome-ignore lint/correctness/useExhaustiveDependencies: re-check when rows or the conversation change

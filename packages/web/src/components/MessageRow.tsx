@@ -50,6 +50,7 @@ export const MessageRow = memo(function MessageRow(p: MessageRowProps) {
         item.out?.state === 'failed' ? ' failed' : ''
       }`}
       data-state={m ? 'sent' : item.out?.state}
+      data-seq={m?.seq}
       aria-label={`${name}, ${formatTime(item.ts, lang)}`}
     >
       <div className="msg-gutter">
