@@ -183,9 +183,14 @@ export function Composer({
       e.preventDefault();
       onEditing(lastOwn);
     } else if (action === 'close') {
-      if (editing) stopEditing();
-      else if (replyTo) onCancelReply?.();
-      else onEscape?.();
+      // Handled here: the key stops (preventDefault) so a panel around does not close too.
+      if (editing) {
+        e.preventDefault();
+        stopEditing();
+      } else if (replyTo) {
+        e.preventDefault();
+        onCancelReply?.();
+      } else onEscape?.();
     }
   };
 

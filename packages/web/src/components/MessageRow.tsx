@@ -51,6 +51,8 @@ export const MessageRow = memo(function MessageRow(p: MessageRowProps) {
       }`}
       data-state={m ? 'sent' : item.out?.state}
       data-seq={m?.seq}
+      // Focusable by a tap (not by Tab), so touch screens can show the toolbar.
+      tabIndex={-1}
       aria-label={`${name}, ${formatTime(item.ts, lang)}`}
     >
       <div className="msg-gutter">

@@ -32,7 +32,13 @@ export function ThreadPanel({
   }, [rows.length]);
 
   return (
-    <aside className="thread-panel" aria-label={t('thread.title')}>
+    <aside
+      className="thread-panel"
+      aria-label={t('thread.title')}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !e.nativeEvent.isComposing && !e.defaultPrevented) onClose();
+      }}
+    >
       <header className="thread-head">
         <h2>{t('thread.title')}</h2>
         <button type="button" className="icon" aria-label={t('thread.close')} onClick={onClose}>
@@ -67,7 +73,6 @@ export function ThreadPanel({
         editing={editing}
         onEditing={setEditing}
         lastOwn={lastOwn}
-        onEscape={onClose}
       />
     </aside>
   );
