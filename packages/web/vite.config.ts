@@ -18,5 +18,13 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: true,
     target: 'es2022',
+    rolldownOptions: {
+      // The protocol package's zod schemas (frames.ts, http.ts) are for validating on the
+      // server; the app imports only plain values (limits, errors) from it. Declaring the
+      // package free of side effects lets the bundler drop the schemas and zod with them.
+      treeshake: {
+        moduleSideEffects: (id: string) => !/[\\/]packages[\\/]protocol[\\/]src[\\/]/.test(id),
+      },
+    },
   },
 });

@@ -52,7 +52,7 @@ describe('two people chatting', () => {
     const bobItem = b.page.locator('a.conv-item', { hasText: 'Ann Lee' });
     await bobItem.waitFor();
     await bobItem.locator('.badge', { hasText: '1' }).waitFor();
-    expect(await bobItem.locator('.conv-preview').innerText()).toContain('Hello Bob');
+    expect(await bobItem.locator('.conv-preview').textContent()).toContain('Hello Bob');
 
     // Bob opens it: the badge goes, Ann sees "Seen".
     await bobItem.click();

@@ -70,6 +70,8 @@ async function visibleText(page: Page): Promise<string> {
     const attrs = [...document.querySelectorAll('[aria-label],[placeholder],[title]')].flatMap(
       (e) => ['aria-label', 'placeholder', 'title'].map((a) => e.getAttribute(a) ?? ''),
     );
+    // innerText on purpose: only what is rendered visibly, not hidden text.
+    // biome-ignore lint/performance/useDomNodeTextContent: visible text is the point
     return `${document.body.innerText}\n${attrs.join('\n')}`;
   });
 }

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useStore, useTopics } from '../app/context.js';
 import { navigate } from '../app/router.js';
+import { Announcer } from './Announcer.js';
 import { Composer } from './Composer.js';
 import { ConvIcon } from './ConvIcon.js';
 import { MessageList } from './MessageList.js';
@@ -64,6 +65,7 @@ export function ConversationPane({
         onThread={openThread}
         onEdit={setEditing}
       />
+      <Announcer timeline={timeline} />
       <TypingIndicator conv={conv.id} />
       <Composer
         conv={conv.id}

@@ -24,6 +24,13 @@ export function Shell() {
     if (thread && thread.conv !== convId) setThread(null);
   }, [convId, thread]);
 
+  // Unread messages in the tab title, so a background tab shows that something arrived.
+  const unread = store.convs.reduce((n, c) => n + (c.muted ? 0 : c.unread), 0);
+  useEffect(() => {
+    const base = document.title.replace(/^\(\d+\+?\) /, '');
+    document.title = unread > 0 ? `(${unread > 99 ? '99+' : unread}) ${base}` : base;
+  });
+
   const conv = convId ? store.client.conversation(convId) : undefined;
   const view = thread ? 'thread' : convId ? 'conv' : 'list';
   return (
