@@ -71,6 +71,17 @@ describe('session', () => {
     await eventually(() => composer(page).inputValue()).toBe('half-written 초안 more');
     await eventually(() => messageTexts(page)).toEqual(['sent before']);
 
+    // The language can be switched in Settings; the choice outlives a reload.
+    await page.getByRole('button', { name: 'Settings' }).click();
+    await page.getByRole('dialog').getByLabel('Language').selectOption('ko');
+    await page.getByRole('dialog', { name: '설정' }).waitFor();
+    expect(await page.evaluate(() => document.documentElement.lang)).toBe('ko');
+    await page.keyboard.press('Escape');
+    await page.reload();
+    await page.getByRole('button', { name: '설정' }).click();
+    await page.getByRole('dialog').getByLabel('언어').selectOption('en');
+    await page.keyboard.press('Escape');
+
     // Signing out on purpose forgets drafts and shows the plain sign-in screen.
     await page.getByRole('button', { name: 'Settings' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Sign out' }).click();
