@@ -167,8 +167,8 @@ export class ParleyClient {
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
       pingAfterMs: opts.pingAfterMs ?? 0,
       deadAfterMs: opts.deadAfterMs ?? 0,
-      onReady: async (conn) => {
-        await this.#stream.resume(conn);
+      onReady: async (conn, ready) => {
+        await this.#stream.resume(conn, ready.token);
         if (this.#presence) conn.send({ type: 'presence', status: this.#presence });
         this.#outbox.flush();
       },

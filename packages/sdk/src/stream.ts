@@ -45,9 +45,16 @@ export class Stream {
     return this.#resumed;
   }
 
-  /** On a fresh connection: refresh the conversation list, then sync until caught up. */
-  async resume(conn: Connection): Promise<void> {
+  /**
+   * On a fresh connection: refresh the conversation list, then sync until caught up. A device
+   * without a sync token starts from `head` (the `ready` frame's token: "now", taken after the
+   * socket was subscribed), so every event from then on reaches it live or by sync.
+   */
+  async resume(conn: Connection, head?: string): Promise<void> {
     this.#resumed = false;
+    if (head && this.#o.session.current && this.#o.session.current.sync_token === null) {
+      await this.#o.session.setSyncToken(head);
+    }
     this.view.beginReset();
     let list: ConversationView[] | null = null;
     try {
@@ -105,8 +112,17 @@ export class Stream {
     }
   }
 
-  /** A live `event` frame. */
+  /**
+   * A live `event` frame. The first live event of a conversation this connection has no seq for
+   * yet is not applied but synced: on a cluster, live events of one conversation can arrive out
+   * of order (committed through different nodes), so it may not be the next one; the sync from
+   * the stored token brings it with everything before it, in order.
+   */
   live(ev: ConvEvent, token: string | undefined): void {
+    if (this.#seq.last(ev.conv) === undefined) {
+      this.#syncSoon();
+      return;
+    }
     const verdict = this.#handle(ev, true);
     if (verdict === 'gap') {
       this.#syncSoon();
