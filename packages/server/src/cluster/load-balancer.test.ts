@@ -27,7 +27,9 @@ import {
 
 let db: TestDatabase | undefined;
 let nats: NatsServer | undefined;
+/** The nodes still running; `started` all of them, for the cleanup. */
 let nodes: ClusterNode[] = [];
+let started: ClusterNode[] = [];
 let lb: Haproxy | undefined;
 const clients: TestClient[] = [];
 
@@ -35,6 +37,7 @@ beforeAll(async () => {
   nats = await NatsServer.start();
   db = await createTestDatabase('cluster_lb');
   nodes = await startNodes(3, { PARLEY_DATABASE_URL: db.url, PARLEY_BUS_URL: nats.url });
+  started = nodes;
   lb = await Haproxy.start(nodes.map((n) => n.port));
   await lb.ready();
 }, 60_000);
@@ -42,7 +45,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of clients) c.client.disconnect();
   await lb?.stop();
-  await stopNodes(nodes);
+  await stopNodes(started);
   await nats?.destroy();
   await db?.drop();
 }, 30_000);
@@ -136,4 +139,20 @@ describe('cluster behind HAProxy', () => {
     );
     expect(await checkExactlyOnce(members, conv, total)).toEqual([]);
   }, 120_000);
+
+  it('a draining node (SIGTERM) is taken out: its clients move to the last node and chat on', async () => {
+    const [leaving, staying] = nodes as [ClusterNode, ClusterNode];
+    const exited = leaving.stop();
+    nodes = [staying];
+    await exited;
+    await until(
+      async () => (await staying.connections()) >= clients.length,
+      'every client on the remaining node',
+      20_000,
+    );
+    const [a, b] = clients.slice(0, 2) as [TestClient, TestClient];
+    const conv = await groupOf([a, b], 'after the drain');
+    a.client.send(conv, 'still here');
+    await until(() => order(b, conv).length === 1, 'delivery after the drain', 10_000);
+  }, 60_000);
 });
