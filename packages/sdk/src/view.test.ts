@@ -54,6 +54,14 @@ function viewWith(...list: ConversationView[]) {
 }
 
 describe('LocalView', () => {
+  it('reports a re-fetched list as a change even when it is unchanged', () => {
+    const v = viewWith(conv('c1'));
+    v.beginReset();
+    expect(v.finishReset([conv('c1')]).changed).toBe(true);
+    v.beginReset();
+    expect(v.finishReset(null).changed).toBe(false);
+  });
+
   it('counts messages by others as unread and updates the preview', () => {
     const v = viewWith(conv('c1'));
     v.apply(message('c1', 1));

@@ -71,7 +71,10 @@ export class LocalView {
       this.#convs.clear();
       for (const v of list) this.#install(v);
     }
-    return this.#replay(buffered);
+    const r = this.#replay(buffered);
+    // A fresh list is a change for listeners even when it equals the old one: a page that was
+    // just reloaded has shown nothing yet.
+    return { changed: r.changed || list !== null, refetch: r.refetch };
   }
 
   /** Start re-fetching one conversation. Returns false if it is being fetched already. */
