@@ -90,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'start':
       return start(config);
     case 'migrate': {
-      const store = await openStore(config.databaseUrl!);
+      const store = await openStore(config.databaseUrl!, config.databasePoolMax);
       await store.close();
       process.stdout.write(`migrated ${redact(config.databaseUrl!)}\n`);
       return 0;
@@ -105,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stderr.write('parley: give --password or set PARLEY_PASSWORD\n');
         return 2;
       }
-      const store = await openStore(config.databaseUrl!);
+      const store = await openStore(config.databaseUrl!, config.databasePoolMax);
       try {
         const tokens = await TokenService.create({
           jwk: config.jwtPrivateKey,

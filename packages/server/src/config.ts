@@ -81,6 +81,8 @@ export const ConfigSchema = z.object({
   dataDir: z.string().min(1).default('./parley-data'),
   /** `sqlite:<path>` (default `sqlite:<dataDir>/parley.db`). */
   databaseUrl: z.string().optional(),
+  /** PostgreSQL: connections per database pool of this node (default 10). */
+  databasePoolMax: z.coerce.number().int().min(1).max(1000).optional(),
   /** `memory:` (default) or `nats://host:port`. */
   busUrl: z.string().default('memory:'),
   /** PEM files: when both are set, HTTPS with HTTP/2 (ALPN h2, HTTP/1.1 still accepted). */
@@ -121,6 +123,7 @@ const ENV: Record<keyof Config, string> = {
   port: 'PARLEY_PORT',
   dataDir: 'PARLEY_DATA_DIR',
   databaseUrl: 'PARLEY_DATABASE_URL',
+  databasePoolMax: 'PARLEY_DATABASE_POOL_MAX',
   busUrl: 'PARLEY_BUS_URL',
   tlsCert: 'PARLEY_TLS_CERT',
   tlsKey: 'PARLEY_TLS_KEY',

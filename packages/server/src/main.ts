@@ -51,7 +51,8 @@ export interface Parley {
 }
 
 /** Opens the store named by the database URL (`sqlite:<path>` or `postgres://...`). */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, poolMax?: number): Promise<Store> {
+  const pool = poolMax === undefined ? undefined : { max: poolMax };
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
@@ -65,12 +66,12 @@ export async function openStore(url: string): Promise<Store> {
     if (!urls.every((u) => /^postgres(ql)?:\/\//.test(u))) {
       throw new Error('a sharded PARLEY_DATABASE_URL lists postgres:// URLs only');
     }
-    const store = new ShardedStore({ directory: urls[0]!, shards: urls.slice(1) });
+    const store = new ShardedStore({ directory: urls[0]!, shards: urls.slice(1), pool });
     await store.migrate();
     return store;
   }
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
-    const store = new PostgresStore({ url });
+    const store = new PostgresStore({ url, pool });
     await store.migrate();
     return store;
   }
@@ -122,7 +123,7 @@ function defaultWebDir(): string | undefined {
 export async function startServer(config: Config, logger?: Logger): Promise<Parley> {
   const log = logger ?? pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openStore(config.databaseUrl!);
+  const store = await openStore(config.databaseUrl!, config.databasePoolMax);
   const bus = await openBus(config.busUrl, log);
   const metrics = new Metrics();
   const nodeId = randomBytes(6).toString('hex');

@@ -372,7 +372,13 @@ export interface ClusterNode extends SpawnedServer {
 /** Starts n Parley nodes (child processes) with the same environment and a shared JWT key. */
 export async function startNodes(n: number, env: NodeJS.ProcessEnv): Promise<ClusterNode[]> {
   requireBuiltServer();
-  const shared = { PARLEY_JWT_PRIVATE_KEY: generateJwk(), PARLEY_HEARTBEAT_MS: '5000', ...env };
+  // Small pools: the suites share the machine's PostgreSQL and its 100 connections.
+  const shared = {
+    PARLEY_JWT_PRIVATE_KEY: generateJwk(),
+    PARLEY_HEARTBEAT_MS: '5000',
+    PARLEY_DATABASE_POOL_MAX: '4',
+    ...env,
+  };
   const nodes: ClusterNode[] = [];
   try {
     for (let i = 0; i < n; i++) {
