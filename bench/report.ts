@@ -39,6 +39,8 @@ export interface StepResult {
   errors: Record<string, number>;
   closes: number;
   unknown: number;
+  /** parley-cluster: CPU cores by component (nodes, haproxy, nats, postgres). */
+  cpuCoresByPart?: Record<string, number>;
 }
 
 export interface TargetResult {
@@ -165,7 +167,20 @@ export function checks(r: Omit<ScenarioResult, 'checks'>): string[] {
         `S2 ${s.rate} msgs/s: loss ${s.loss} (target 0) ${mark(s.loss <= 0 && s.unacked === 0)}; p99 ack ${f(s.ackMs?.p99 ?? Number.NaN, 1)} ms (<= 20) ${mark((s.ackMs?.p99 ?? Number.POSITIVE_INFINITY) <= 20)}; p99 delivery ${f(s.latencyMs.p99, 1)} ms (<= 25) ${mark(s.latencyMs.p99 <= 25)}`,
       );
     }
-  } else if (r.scenario === 'S3') {
+  }
+  const cluster = r.targets.find((t) => t.kind === 'parley-cluster' && t.status === 'ok');
+  if (cluster && r.scenario !== 'S3') {
+    for (const c of cluster.steps) {
+      const e = parley.steps.find((x) => x.rate === c.rate);
+      const parts = Object.entries(c.cpuCoresByPart ?? {})
+        .map(([k, v]) => `${k} ${f(v, 2)}`)
+        .join(', ');
+      out.push(
+        `${r.scenario} ${c.rate} msgs/s, cluster (2 nodes + HAProxy + PostgreSQL + NATS) vs one embedded node: CPU/delivery ${f(c.cpuUsPerDelivery, 1)} vs ${f(e?.cpuUsPerDelivery ?? Number.NaN, 1)} us (${f(c.cpuUsPerDelivery / (e?.cpuUsPerDelivery ?? Number.NaN), 2)}x); p99 ${f(c.latencyMs.p99, 1)} vs ${f(e?.latencyMs.p99 ?? Number.NaN, 1)} ms; loss ${c.loss}; cores by part: ${parts}`,
+      );
+    }
+  }
+  if (r.scenario === 'S3') {
     const p = parley.idle?.rssPerConnEndBytes ?? parley.rssPerConnBytes ?? Number.NaN;
     const b = raw?.idle?.rssPerConnEndBytes ?? raw?.rssPerConnBytes ?? Number.NaN;
     out.push(

@@ -1,6 +1,6 @@
 /**
  * Benchmark runner: `npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick]
- * [--targets parley,raw-ws,socketio]`.
+ * [--targets parley,raw-ws,socketio,parley-cluster]`.
  *
  * For each scenario, each server in turn: start it (child process, 127.0.0.1, free port), set up
  * accounts and rooms, connect the clients from the load-generator workers, run the steps (or hold
@@ -12,10 +12,15 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LoadGen, MAX_CONNS_PER_WORKER } from './loadgen/coordinator.js';
 import type { Histogram } from './loadgen/histogram.js';
-import { cpuUs, rssBytes } from './loadgen/procstat.js';
 import { loadTarget } from './loadgen/targets/index.js';
 import { totalClients } from './loadgen/targets/layout.js';
-import { nowMs, TARGET_KINDS, type TargetKind } from './loadgen/types.js';
+import {
+  ALL_TARGET_KINDS,
+  isParley,
+  nowMs,
+  TARGET_KINDS,
+  type TargetKind,
+} from './loadgen/types.js';
 import {
   checks,
   markdown,
@@ -54,11 +59,11 @@ function parseArgs(argv: string[]) {
     } else if (a === '--targets') {
       targets = (argv[++i] ?? '').split(',').filter(Boolean) as TargetKind[];
       for (const t of targets) {
-        if (!TARGET_KINDS.includes(t)) throw new Error(`--targets: unknown ${t}`);
+        if (!ALL_TARGET_KINDS.includes(t)) throw new Error(`--targets: unknown ${t}`);
       }
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio] [--rates 500,8000]',
+        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio,parley-cluster] [--rates 500,8000]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
@@ -110,7 +115,7 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
     );
     result.setupMs = Date.now() - ts;
     await sleep(1000);
-    result.rssBeforeBytes = rssBytes(server.pid);
+    result.rssBeforeBytes = server.rssBytes();
 
     lg = await LoadGen.start(workers);
     activeLoadGen = lg;
@@ -124,19 +129,19 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
     );
     if (conn.ok === 0) throw new Error(`no client connected: ${conn.errors.join('; ')}`);
     await sleep(sc.settleMs);
-    result.rssAfterBytes = rssBytes(server.pid);
+    result.rssAfterBytes = server.rssBytes();
     result.rssPerConnBytes = (result.rssAfterBytes - result.rssBeforeBytes) / conn.ok;
     result.loadgenRssBytes = (await lg.stats()).rssBytes;
 
     if (sc.rates.length === 0) {
-      const c0 = cpuUs(server.pid);
+      const c0 = server.cpuUs();
       const s0 = await lg.stats();
       const w0 = nowMs();
       await sleep(sc.idleMs);
-      const c1 = cpuUs(server.pid);
+      const c1 = server.cpuUs();
       const s1 = await lg.stats();
       const secs = (nowMs() - w0) / 1000;
-      const rssEnd = rssBytes(server.pid);
+      const rssEnd = server.rssBytes();
       result.idle = {
         seconds: secs,
         serverCpuCores: (c1 - c0) / 1e6 / secs,
@@ -157,14 +162,22 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
       let cpuB = 0;
       const measureStart = startAt + sc.warmupMs;
       const measureEnd = measureStart + sc.measureMs;
-      const ta = setTimeout(() => (cpuA = cpuUs(server.pid)), measureStart - nowMs());
-      const tb = setTimeout(() => (cpuB = cpuUs(server.pid)), measureEnd - nowMs());
+      let partsA: Record<string, number> | undefined;
+      let partsB: Record<string, number> | undefined;
+      const ta = setTimeout(() => {
+        cpuA = server.cpuUs();
+        partsA = server.parts?.();
+      }, measureStart - nowMs());
+      const tb = setTimeout(() => {
+        cpuB = server.cpuUs();
+        partsB = server.parts?.();
+      }, measureEnd - nowMs());
       await lg.step(i, rate, startAt, sc.warmupMs, sc.measureMs);
       // The workers finish on their own ticks; make sure the server samples were taken.
       while (nowMs() < measureEnd + 5) await sleep(5);
       clearTimeout(ta);
       clearTimeout(tb);
-      if (cpuB === 0) cpuB = cpuUs(server.pid);
+      if (cpuB === 0) cpuB = server.cpuUs();
       // Drain: at least drainMs; then, while deliveries or acks are still arriving, up to
       // maxDrainMs in all, so a server that is only late is told apart from one that lost.
       const drainStart = Date.now();
@@ -194,7 +207,7 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
         loss,
         lossPct: r.expected === 0 ? 0 : (100 * loss) / r.expected,
         latencyMs: quantiles(r.latency),
-        ackMs: kind === 'parley' ? quantiles(r.ack) : null,
+        ackMs: isParley(kind) ? quantiles(r.ack) : null,
         acked: r.acked,
         unacked: r.unacked,
         serverCpuCores: (cpuB - cpuA) / 1e6 / secs,
@@ -206,6 +219,12 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
         closes: r.closes,
         unknown: r.unknown,
       };
+      if (partsA && partsB) {
+        const a = partsA;
+        step.cpuCoresByPart = Object.fromEntries(
+          Object.entries(partsB).map(([k, v]) => [k, (v - (a[k] ?? 0)) / 1e6 / secs]),
+        );
+      }
       result.steps.push(step);
       log(
         `${sc.name} ${kind} ${rate} msgs/s: ${Math.round(step.deliveriesPerS)} deliveries/s, loss ${loss}, p50 ${step.latencyMs.p50.toFixed(2)} p99 ${step.latencyMs.p99.toFixed(2)} max ${step.latencyMs.max.toFixed(1)} ms${
@@ -218,7 +237,7 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
     result.error = e instanceof Error ? e.message : String(e);
     log(`${sc.name} ${kind}: FAILED: ${result.error}\n${server.output()}`);
   } finally {
-    if (kind === 'parley') {
+    if (isParley(kind)) {
       // Parley's own counters after the run (diagnosis of stalls and errors).
       try {
         const res = await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5000) });
@@ -245,7 +264,7 @@ async function main(): Promise<void> {
     log(`== ${sc.title}${quick ? ' (quick)' : ''}`);
     const results: TargetResult[] = [];
     for (const kind of targets) {
-      if (kind === 'parley' && !parleyAvailable()) {
+      if (isParley(kind) && !parleyAvailable()) {
         log(`${name} parley: skipped (packages/server/bin/parley.js not found)`);
         results.push({
           kind,

@@ -5,6 +5,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startCluster } from './cluster.js';
+import { cpuUs, rssBytes } from './loadgen/procstat.js';
 import type { TargetKind } from './loadgen/types.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -17,6 +19,11 @@ export interface ServerProc {
   /** Last lines the server wrote (for error messages). */
   output(): string;
   stop(): Promise<void>;
+  /** CPU time (µs) and RSS (bytes) of everything that serves: one process, or a cluster. */
+  cpuUs(): number;
+  rssBytes(): number;
+  /** CPU time (µs) by component, for a cluster. */
+  parts?(): Record<string, number>;
 }
 
 export function freePort(): Promise<number> {
@@ -38,6 +45,7 @@ export function parleyAvailable(): boolean {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export async function startServer(kind: TargetKind): Promise<ServerProc> {
+  if (kind === 'parley-cluster') return startCluster();
   const port = await freePort();
   const host = '127.0.0.1';
   const url = `http://${host}:${port}`;
@@ -121,5 +129,6 @@ export async function startServer(kind: TargetKind): Promise<ServerProc> {
     } else if (listening) break;
     await sleep(100);
   }
-  return { kind, pid: child.pid!, url, output, stop };
+  const pid = child.pid!;
+  return { kind, pid, url, output, stop, cpuUs: () => cpuUs(pid), rssBytes: () => rssBytes(pid) };
 }

@@ -1,8 +1,11 @@
 /** Shapes shared by the coordinator, the workers and the target adapters. */
 import type { HistogramData } from './histogram.js';
 
-export type TargetKind = 'parley' | 'raw-ws' | 'socketio';
+export type TargetKind = 'parley' | 'raw-ws' | 'socketio' | 'parley-cluster';
+/** Run by default; `parley-cluster` (2 nodes + HAProxy + PostgreSQL + NATS) on request. */
 export const TARGET_KINDS: readonly TargetKind[] = ['parley', 'raw-ws', 'socketio'];
+export const ALL_TARGET_KINDS: readonly TargetKind[] = [...TARGET_KINDS, 'parley-cluster'];
+export const isParley = (k: TargetKind) => k === 'parley' || k === 'parley-cluster';
 
 /** How clients are grouped into conversations (rooms). */
 export interface Layout {

@@ -6,6 +6,7 @@ export async function loadTarget(
 ): Promise<{ setup: TargetSetup; driver: ClientDriver }> {
   switch (kind) {
     case 'parley':
+    case 'parley-cluster':
       return import('./parley.js');
     case 'raw-ws':
       return import('./raw-ws.js');
