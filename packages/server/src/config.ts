@@ -104,7 +104,7 @@ export const ConfigSchema = z.object({
     .default(8 * 1024 * 1024),
   heartbeatMs: z.coerce.number().int().min(1000).default(25_000),
   /** Appends waiting for a commit at most; past it, changes get a retryable `unavailable`. */
-  maxInFlightAppends: z.coerce.number().int().min(1).default(4096),
+  maxInFlightAppends: z.coerce.number().int().min(1).default(1024),
   authTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Seconds to wait for clients to go on SIGTERM before the process exits. */
   drainTimeoutS: z.coerce.number().min(0).default(10),

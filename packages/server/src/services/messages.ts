@@ -44,7 +44,7 @@ export class MessageService {
     private readonly conversations: ConversationService,
     private readonly publisher: RealtimePublisher,
     private readonly metrics: Metrics,
-    private readonly maxInFlight = 4096,
+    private readonly maxInFlight = 1024,
   ) {}
 
   /**
