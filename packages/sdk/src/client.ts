@@ -234,6 +234,22 @@ export class ParleyClient {
     return this.#signIn('/v1/auth/login', { device_name: this.#deviceName, ...body });
   }
 
+  /**
+   * Finishes an OIDC sign-in: the server's callback sent the browser back with
+   * `#oidc_code=<code>`; this trades the one-time code for a session of this device.
+   * @example
+   * const code = new URLSearchParams(location.hash.slice(1)).get('oidc_code');
+   * if (code) await client.signInWithOidc(code);
+   */
+  async signInWithOidc(code: string): Promise<StoredSession> {
+    return this.#signIn('/v1/auth/oidc/exchange', { code });
+  }
+
+  /** The sign-in methods the server offers. */
+  authProviders(): Promise<{ password: boolean; oidc: boolean }> {
+    return this.#http.request('GET', '/v1/auth/providers', { auth: false });
+  }
+
   /** Refreshes the access token now (shared with any refresh already in flight). */
   refresh(): Promise<StoredSession> {
     return this.#session.refresh();

@@ -1,6 +1,8 @@
 import { createServer } from 'node:net';
 import type { Session, User } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { ParleyClient } from '../../../sdk/src/client.js';
 import { api, register, startTestServer, type TestServer, uname } from '../test/harness.js';
 import {
   Browser,
@@ -68,6 +70,19 @@ async function signIn(account: TestAccount, b = new Browser()): Promise<Session>
 }
 
 describe('OIDC sign-in (authorization code + PKCE) against a real provider', () => {
+  it('is offered to clients, and the SDK trades the returned code for a session', async () => {
+    const client = new ParleyClient({ baseUrl: srv.url, WebSocket: WebSocket as never });
+    expect(await client.authProviders()).toEqual({ password: true, oidc: true });
+    const b = new Browser();
+    const res = await b.fetch(await toCallback(b, { sub: uname('sdk'), name: 'Via SDK' }));
+    const back = new URL(res.headers.get('location')!, srv.url);
+    const code = new URLSearchParams(back.hash.slice(1)).get('oidc_code')!;
+    const s = await client.signInWithOidc(code);
+    expect(s.user.display_name).toBe('Via SDK');
+    expect(client.user?.id).toBe(s.user.id);
+    await expect(client.signInWithOidc(code)).rejects.toMatchObject({ code: 'oidc_state_invalid' });
+  });
+
   it('creates an account on first sign-in and returns to it by subject', async () => {
     const sub = uname('sub');
     const s1 = await signIn({
@@ -155,6 +170,10 @@ describe('OIDC not configured', () => {
   it('answers 404 on every OIDC route', async () => {
     const plain = await startTestServer();
     try {
+      expect((await api(plain.url, 'GET', '/v1/auth/providers')).body).toEqual({
+        password: true,
+        oidc: false,
+      });
       expect((await api(plain.url, 'GET', '/v1/auth/oidc/start')).status).toBe(404);
       expect((await api(plain.url, 'GET', '/v1/auth/oidc/callback?code=x&state=y')).status).toBe(
         404,

@@ -43,6 +43,9 @@ export function oidcRoutes(
   const attrs = (maxAge: number) =>
     `HttpOnly; SameSite=Lax; Path=/v1/auth/oidc; Max-Age=${maxAge}${opts?.secureCookie ? '; Secure' : ''}`;
 
+  // Which sign-in methods this server offers (the web app shows an SSO button when oidc is on).
+  app.get('/v1/auth/providers', async () => ({ password: true, oidc: opts !== undefined }));
+
   app.get('/v1/auth/oidc/start', async (req, reply) => {
     const oidc = need();
     const q = parse(StartQuery, req.query);

@@ -136,6 +136,7 @@ const HTTP: Record<string, Row> = {
     fresh: true,
     path: () => '/v1/auth/logout-all',
   },
+  'GET /v1/auth/providers': { expect: all(200), path: () => '/v1/auth/providers' },
   'GET /v1/auth/oidc/start': { expect: all(404), path: () => '/v1/auth/oidc/start' },
   'GET /v1/auth/oidc/callback': {
     expect: all(404),

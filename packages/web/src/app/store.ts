@@ -77,6 +77,18 @@ export class ChatStore {
   // --- session ---------------------------------------------------------------------------
 
   async start(): Promise<void> {
+    // Back from the identity provider: `#oidc_code=…` is a one-time code for a session.
+    const code = new URLSearchParams(window.location.hash.slice(1)).get('oidc_code');
+    if (code) {
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+      try {
+        await this.client.signInWithOidc(code);
+        this.#signedIn();
+        return;
+      } catch {
+        // an expired or used code: fall through to the sign-in screen
+      }
+    }
     const s = await this.client.restore();
     if (s) this.#signedIn();
     else this.#setAuth('signed-out');

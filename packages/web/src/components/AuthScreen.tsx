@@ -1,5 +1,5 @@
 import { ParleyError } from '@parley/sdk';
-import { type FormEvent, useId, useState } from 'react';
+import { type FormEvent, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useStore } from '../app/context.js';
 import { LanguageSelect } from './LanguageSelect.js';
@@ -15,6 +15,17 @@ export function AuthScreen({ expired }: { expired: boolean }) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const id = useId();
+  const [sso, setSso] = useState(false);
+  useEffect(() => {
+    let live = true;
+    store.client.authProviders().then(
+      (p) => live && setSso(p.oidc),
+      () => {},
+    );
+    return () => {
+      live = false;
+    };
+  }, [store]);
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -106,6 +117,14 @@ export function AuthScreen({ expired }: { expired: boolean }) {
             {busy ? t('auth.working') : title}
           </button>
         </form>
+        {sso && (
+          <p className="auth-sso">
+            <span>{t('auth.or')}</span>{' '}
+            <a className="button" href="/v1/auth/oidc/start?return_to=%2F">
+              {t('auth.sso')}
+            </a>
+          </p>
+        )}
         <p className="auth-switch">
           {mode === 'up' ? t('auth.haveAccount') : t('auth.noAccount')}{' '}
           <button

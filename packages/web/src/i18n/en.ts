@@ -14,6 +14,8 @@ export const en = {
     expired: 'Your session ended. Sign in again — your unsent text is kept.',
     working: 'Please wait…',
     passwordHint: 'At least 8 characters',
+    sso: 'Sign in with your organization',
+    or: 'or',
   },
   errors: {
     generic: 'Something went wrong. Please try again.',

@@ -16,6 +16,9 @@ export const ko: Resources = {
     expired: '세션이 끝났습니다. 다시 로그인하세요. 보내지 않은 글은 그대로 남아 있습니다.',
     working: '잠시만 기다려 주세요…',
     passwordHint: '8자 이상',
+
+    sso: '조직 계정으로 로그인',
+    or: '또는',
   },
   errors: {
     generic: '문제가 생겼습니다. 다시 시도해 주세요.',
