@@ -1,3 +1,4 @@
+/// <reference path="./oidc-provider-module.d.ts" />
 /**
  * A real OpenID provider (oidc-provider) on 127.0.0.1 for the sign-in tests, with an
  * interaction handler that signs in whichever account the test chose (no HTML forms), and a
