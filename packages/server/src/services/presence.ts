@@ -12,24 +12,56 @@ interface Entry {
 const PRESENCE_KINDS = new Set(['direct', 'group']);
 const MAX_FANOUT_CONVERSATIONS = 500;
 
+export interface PresenceOptions {
+  /** How often this node says it is alive (default 10 s); 3 missed beats: it is dead. */
+  heartbeatMs?: number;
+  now?: () => number;
+}
+
 /**
  * Presence: online, away, offline and last seen. Ephemeral: kept in memory and shared between
  * nodes over the bus (`presence` subject), never stored. Each node counts its own sockets per
  * user; a user is online while any socket is online, away while all are away.
+ *
+ * Nodes send a heartbeat (`! <node> <ts>`) on the same subject. A node that misses three beats
+ * (killed, or cut off) is dropped with its users' entries, and the live node with the smallest
+ * id tells their peers, so nobody stays "online" on a node that is gone.
  */
 export class PresenceService {
   /** Cluster-wide view, per node: user -> node -> entry. */
   private table = new Map<string, Map<string, Entry>>();
   /** This node's sockets per user: [online, away]. */
   private local = new Map<string, { online: number; away: number }>();
+  /** Other nodes: when this node last heard from each (its own clock). */
+  private beats = new Map<string, number>();
   private unsub: Unsubscribe;
+  private timer: NodeJS.Timeout;
+  private readonly heartbeatMs: number;
+  private readonly now: () => number;
 
   constructor(
     private readonly bus: PubSub,
     private readonly store: ConversationStore,
     private readonly nodeId: string,
+    opts: PresenceOptions = {},
   ) {
+    this.heartbeatMs = opts.heartbeatMs ?? 10_000;
+    this.now = opts.now ?? Date.now;
     this.unsub = bus.subscribe(subjects.presence, (data) => this.onRemote(data));
+    this.timer = setInterval(() => this.beat(), this.heartbeatMs);
+    this.timer.unref();
+    this.beat();
+  }
+
+  /** Says this node is alive, and drops the nodes that stopped saying so. */
+  beat(): void {
+    const now = this.now();
+    this.bus.publish(subjects.presence, `! ${this.nodeId} ${now}`);
+    const dead: string[] = [];
+    for (const [node, at] of this.beats) {
+      if (now - at > 3 * this.heartbeatMs) dead.push(node);
+    }
+    for (const node of dead) this.drop(node, this.beats.get(node)!);
   }
 
   /** A socket of the user came (delta +1) or went (-1) with the given status. */
@@ -43,7 +75,7 @@ export class PresenceService {
     else this.local.set(userId, c);
     const status: PresenceStatus = c.online > 0 ? 'online' : c.away > 0 ? 'away' : 'offline';
     const before = this.get(userId).status;
-    const now = Date.now();
+    const now = this.now();
     this.bus.publish(subjects.presence, `${userId} ${this.nodeId} ${status} ${now}`);
     this.apply(userId, this.nodeId, status, now);
     const after = this.get(userId);
@@ -68,7 +100,22 @@ export class PresenceService {
   }
 
   close(): void {
+    clearInterval(this.timer);
     this.unsub();
+  }
+
+  /** Marks a dead node's users offline there (last seen: its last beat) and tells peers. */
+  private drop(node: string, lastHeard: number): void {
+    this.beats.delete(node);
+    const teller = [this.nodeId, ...this.beats.keys()].sort()[0] === this.nodeId;
+    for (const [user, nodes] of this.table) {
+      const e = nodes.get(node);
+      if (!e || e.status === 'offline') continue;
+      const before = this.get(user).status;
+      nodes.set(node, { status: 'offline', last_seen: lastHeard });
+      const after = this.get(user);
+      if (teller && after.status !== before) this.tell(user, after).catch(() => {});
+    }
   }
 
   private apply(userId: string, node: string, status: PresenceStatus, ts: number): void {
@@ -83,8 +130,10 @@ export class PresenceService {
   private onRemote(data: string): void {
     const [user, node, status, ts] = data.split(' ');
     if (!user || !node || node === this.nodeId) return;
+    this.beats.set(node, this.now());
+    if (user === '!') return;
     if (status !== 'online' && status !== 'away' && status !== 'offline') return;
-    this.apply(user, node, status, Number(ts) || Date.now());
+    this.apply(user, node, status, Number(ts) || this.now());
   }
 
   private async tell(userId: string, entry: Entry): Promise<void> {
