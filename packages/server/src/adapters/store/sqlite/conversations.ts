@@ -24,14 +24,20 @@ const BY_DIRECT_KEY = `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE d
 const INSERT = `INSERT INTO conversations
   (id, kind, title, workspace_id, is_public, created_by, direct_key, created_at, last_ts)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
-const LAST_MESSAGE = `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conv = ?
-  ORDER BY seq DESC LIMIT 1`;
+const M_COLUMNS = MESSAGE_COLUMNS.split(', ')
+  .map((c) => `m.${c}`)
+  .join(', ');
+/** Walks events(conv, seq) from the newest, skipping the few events that are not messages. */
+const LAST_MESSAGE = `SELECT ${M_COLUMNS} FROM events e
+  JOIN messages m ON m.conv = e.conv AND m.id = e.msg_id
+  WHERE e.conv = ? AND e.kind = 'message' ORDER BY e.seq DESC LIMIT 1`;
 
 /** The user's current conversations with their member row, unread count and direct peer. */
 const LIST = `SELECT c.id, c.kind, c.title, c.workspace_id, c.is_public, c.created_at,
   c.last_seq, c.last_ts, mb.conv, mb.user_id, mb.role, mb.read_seq, mb.muted, mb.joined_at,
-  (SELECT count(*) FROM messages x WHERE x.conv = mb.conv AND x.seq > mb.read_seq
-     AND x.sender <> mb.user_id AND x.deleted = 0) AS unread,
+  (SELECT count(*) FROM events x JOIN messages m ON m.conv = x.conv AND m.id = x.msg_id
+     WHERE x.conv = mb.conv AND x.seq > mb.read_seq AND x.kind = 'message'
+     AND x.sender <> mb.user_id AND m.deleted = 0) AS unread,
   CASE WHEN c.kind = 'direct' THEN coalesce(
     (SELECT p.user_id FROM members p WHERE p.conv = mb.conv AND p.user_id <> mb.user_id LIMIT 1),
     mb.user_id) END AS peer_id

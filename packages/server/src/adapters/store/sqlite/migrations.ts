@@ -162,6 +162,12 @@ CREATE TABLE tickets (
 CREATE INDEX tickets_expiry ON tickets(expires_at);
 `,
   },
+  {
+    version: 3,
+    name: 'fewer pages written per message: unread and last message read via events(conv, seq)',
+    // Every index keyed by conversation dirties one more random page per message (ADR 0003).
+    sql: 'DROP INDEX messages_conv_seq;',
+  },
 ];
 
 /** Applies the migrations not applied yet. Idempotent; safe to call at every start. */
