@@ -286,7 +286,7 @@ export class Gateway {
           this.log.error({ err: e }, 'handler failed');
         const rid = 'rid' in frame ? frame.rid : undefined;
         s.errorFrom(e, rid);
-        this.countError(s, (e as { code?: string }).code ?? 'internal');
+        this.countError((e as { code?: string }).code ?? 'internal');
       });
     if (ORDERED.has(frame.type)) s.chain = s.chain.then(run);
     else void run();
@@ -297,9 +297,9 @@ export class Gateway {
    * frame can be read); after `floodStrikes` refused frames in a row the socket is closed (4029).
    */
   private limited(s: Session, retryAfterMs: number, data?: Buffer, rid?: string | number): void {
-    this.countError(s, 'rate_limited');
+    this.countError('rate_limited');
     if (++s.strikes > this.limits.floodStrikes) {
-      this.countError(s, 'rate_limit_exceeded');
+      this.countError('rate_limit_exceeded');
       s.close('rate_limit_exceeded');
       return;
     }
@@ -315,11 +315,11 @@ export class Gateway {
 
   private reject(s: Session, code: ErrorCode, message?: string, rid?: string | number): void {
     s.error(code, message, rid);
-    this.countError(s, code);
+    this.countError(code);
     if (++s.errors > (this.opts.maxErrors ?? 50)) s.close('too_many_errors');
   }
 
-  private countError(_s: Session, code: string): void {
+  private countError(code: string): void {
     this.ctx.metrics.errors.inc(1, { code });
   }
 

@@ -7,13 +7,7 @@ import {
   type CreateConversationBody,
   ParleyError,
 } from '@parley/protocol';
-import type {
-  ConversationSummary,
-  EventStore,
-  MemberRecord,
-  Store,
-  StoredEvent,
-} from '../ports/store.js';
+import type { ConversationSummary, MemberRecord, Store, StoredEvent } from '../ports/store.js';
 import { newId } from '../util/ids.js';
 import { cleanName } from '../util/text.js';
 import type { RealtimePublisher } from './realtime.js';
@@ -229,7 +223,7 @@ export class ConversationService {
     action: 'join' | 'add' | 'leave' | 'remove',
     role: ConversationRole,
   ): Promise<void> {
-    const res = await (this.store as EventStore).append({
+    const res = await this.store.append({
       conv,
       sender,
       body: { kind: 'member', user, action, role },
