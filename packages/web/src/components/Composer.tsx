@@ -1,6 +1,6 @@
 import type { MessageEvent, User } from '@parley/protocol';
 import { ParleyError } from '@parley/sdk';
-import { type KeyboardEvent, useEffect, useId, useRef, useState } from 'react';
+import { type KeyboardEvent, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useStore, useTopics } from '../app/context.js';
 import { TYPING_REPEAT_MS } from '../app/typing.js';
@@ -92,6 +92,18 @@ export function Composer({
     : [];
   const popupOpen = mention !== null && candidates.length > 0;
 
+  // A caret to place once React has put the new text in the textarea: in the same commit,
+  // before the browser handles the next key (a later frame would let a fast typist's next
+  // character land before the caret moves back).
+  const pendingCaret = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (el && pendingCaret.current !== null) {
+      el.setSelectionRange(pendingCaret.current, pendingCaret.current);
+      pendingCaret.current = null;
+    }
+  });
+
   const update = (value: string, caret: number) => {
     setText(value);
     setError(null);
@@ -138,9 +150,9 @@ export function Composer({
     const el = ref.current;
     if (!el || !mention) return;
     const r = insertMention(text, el.selectionStart, mention.start, u.username);
+    pendingCaret.current = r.caret;
     update(r.text, r.caret);
     setMention(null);
-    requestAnimationFrame(() => el.setSelectionRange(r.caret, r.caret));
   };
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
