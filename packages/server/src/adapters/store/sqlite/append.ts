@@ -15,8 +15,9 @@ export class DuplicateMessage extends Error {
 }
 
 const SQL = {
-  nextSeq:
-    'UPDATE conversations SET last_seq = last_seq + 1, last_ts = ? WHERE id = ? RETURNING last_seq',
+  // events(conv, seq) holds the last seq: the append reads the page it is about to write.
+  nextSeq: `SELECT coalesce((SELECT max(seq) FROM events WHERE conv = c.id), 0) + 1 AS seq
+    FROM conversations c WHERE c.id = ?`,
   insertEvent:
     'INSERT INTO events (conv, seq, sender, ts, kind, msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
   insertMessage: `INSERT INTO messages
@@ -25,9 +26,9 @@ const SQL = {
   findDup: `SELECT ${MESSAGE_COLUMNS}, pos FROM messages WHERE sender = ? AND cid = ?`,
   edit: 'UPDATE messages SET text = ?, mentions = ?, edited_at = ? WHERE conv = ? AND id = ?',
   delete: `UPDATE messages SET text = '', mentions = '[]', deleted = 1 WHERE conv = ? AND id = ?
-    RETURNING pos, edited_at`,
+    RETURNING seq, edited_at`,
   scrubEdits: `UPDATE events SET body = json_set(body, '$.text', '', '$.mentions', json('[]'))
-    WHERE conv = ? AND pos > ? AND msg_id = ? AND kind = 'edit'`,
+    WHERE conv = ? AND seq > ? AND msg_id = ? AND kind = 'edit'`,
   clearReactions: 'DELETE FROM reactions WHERE conv = ? AND msg_id = ?',
   react: `INSERT INTO reactions (conv, msg_id, emoji, user_id) VALUES (?, ?, ?, ?)
     ON CONFLICT DO NOTHING`,
@@ -80,9 +81,9 @@ export class Appender {
       const moved = st.get(SQL.read).run(body.read_seq, conv, sender, body.read_seq).changes;
       if (moved === 0) return { event: null, pos: 0, dup: false };
     }
-    const row = st.get(SQL.nextSeq).get(ts, conv) as { last_seq: number } | undefined;
+    const row = st.get(SQL.nextSeq).get(conv) as { seq: number } | undefined;
     if (row === undefined) throw new ParleyError('not_found', `no conversation ${conv}`);
-    const seq = row.last_seq;
+    const seq = row.seq;
     const base = { conv, seq, sender, ts };
 
     if (body.kind === 'message') {
@@ -153,10 +154,10 @@ export class Appender {
         return;
       case 'delete': {
         const m = st.get(SQL.delete).get(conv, body.target) as
-          | { pos: number; edited_at: number | null }
+          | { seq: number; edited_at: number | null }
           | undefined;
         if (m === undefined) return;
-        if (m.edited_at !== null) st.get(SQL.scrubEdits).run(conv, m.pos, body.target);
+        if (m.edited_at !== null) st.get(SQL.scrubEdits).run(conv, m.seq, body.target);
         st.get(SQL.clearReactions).run(conv, body.target);
         return;
       }

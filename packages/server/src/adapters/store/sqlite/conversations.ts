@@ -8,7 +8,6 @@ import type {
 import type { Appender } from './append.js';
 import type { Db, Statements, Tx } from './db.js';
 import {
-  CONVERSATION_COLUMNS,
   type ConversationRow,
   MEMBER_COLUMNS,
   MESSAGE_COLUMNS,
@@ -19,11 +18,19 @@ import {
   toMessage,
 } from './rows.js';
 
-const GET = `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`;
-const BY_DIRECT_KEY = `SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE direct_key = ?`;
+/**
+ * A conversation's columns (as `c`), with its last seq and time read from its newest event:
+ * two seeks at the end of events(conv, seq), so that no append rewrites a conversation row.
+ */
+const COLUMNS = `c.id, c.kind, c.title, c.workspace_id, c.is_public, c.created_at,
+  coalesce((SELECT max(seq) FROM events WHERE conv = c.id), 0) AS last_seq,
+  coalesce((SELECT ts FROM events WHERE conv = c.id ORDER BY seq DESC LIMIT 1), c.created_at)
+    AS last_ts`;
+const GET = `SELECT ${COLUMNS} FROM conversations c WHERE c.id = ?`;
+const BY_DIRECT_KEY = `SELECT ${COLUMNS} FROM conversations c WHERE c.direct_key = ?`;
 const INSERT = `INSERT INTO conversations
-  (id, kind, title, workspace_id, is_public, created_by, direct_key, created_at, last_ts)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+  (id, kind, title, workspace_id, is_public, created_by, direct_key, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 const M_COLUMNS = MESSAGE_COLUMNS.split(', ')
   .map((c) => `m.${c}`)
   .join(', ');
@@ -33,8 +40,7 @@ const LAST_MESSAGE = `SELECT ${M_COLUMNS} FROM events e
   WHERE e.conv = ? AND e.kind = 'message' ORDER BY e.seq DESC LIMIT 1`;
 
 /** The user's current conversations with their member row, unread count and direct peer. */
-const LIST = `SELECT c.id, c.kind, c.title, c.workspace_id, c.is_public, c.created_at,
-  c.last_seq, c.last_ts, mb.conv, mb.user_id, mb.role, mb.read_seq, mb.muted, mb.joined_at,
+const LIST = `SELECT ${COLUMNS}, mb.conv, mb.user_id, mb.role, mb.read_seq, mb.muted, mb.joined_at,
   (SELECT count(*) FROM events x JOIN messages m ON m.conv = x.conv AND m.id = x.msg_id
      WHERE x.conv = mb.conv AND x.seq > mb.read_seq AND x.kind = 'message'
      AND x.sender <> mb.user_id AND m.deleted = 0) AS unread,
@@ -43,10 +49,9 @@ const LIST = `SELECT c.id, c.kind, c.title, c.workspace_id, c.is_public, c.creat
     mb.user_id) END AS peer_id
 FROM members mb JOIN conversations c ON c.id = mb.conv
 WHERE mb.user_id = ? AND mb.left_pos IS NULL
-ORDER BY c.last_ts DESC, c.id`;
+ORDER BY last_ts DESC, c.id`;
 
-const CHANNELS = `SELECT c.id, c.kind, c.title, c.workspace_id, c.is_public, c.created_at,
-  c.last_seq, c.last_ts, (mb.user_id IS NOT NULL) AS member
+const CHANNELS = `SELECT ${COLUMNS}, (mb.user_id IS NOT NULL) AS member
 FROM conversations c
 LEFT JOIN members mb ON mb.conv = c.id AND mb.user_id = ? AND mb.left_pos IS NULL
 WHERE c.workspace_id = ? AND c.kind = 'channel' AND (c.is_public = 1 OR mb.user_id IS NOT NULL)
@@ -76,7 +81,6 @@ export class Conversations {
         c.is_public ? 1 : 0,
         c.created_by,
         c.direct_key,
-        now,
         now,
       );
       const events: StoredEvent[] = [];

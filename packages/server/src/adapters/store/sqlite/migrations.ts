@@ -168,6 +168,17 @@ CREATE INDEX tickets_expiry ON tickets(expires_at);
     // Every index keyed by conversation dirties one more random page per message (ADR 0003).
     sql: 'DROP INDEX messages_conv_seq;',
   },
+  {
+    version: 4,
+    name: 'fewer pages written per message: no events(conv, pos), no counters on conversations',
+    // Within a conversation pos grows with seq (one writer assigns both in the same order), so
+    // events(conv, seq) also answers "events after pos P" (a search on seq, see events-read.ts).
+    // A conversation's last seq and time are read from events(conv, seq) instead of a row that
+    // every append rewrote (ADR 0004).
+    sql: `DROP INDEX events_conv_pos;
+ALTER TABLE conversations DROP COLUMN last_seq;
+ALTER TABLE conversations DROP COLUMN last_ts;`,
+  },
 ];
 
 /** Applies the migrations not applied yet. Idempotent; safe to call at every start. */

@@ -1,7 +1,7 @@
 /** SQLite rows (booleans as 0/1, JSON as text) and their mapping; the shapes are `../rows.ts`. */
 import * as rows from '../rows.js';
 
-export { CONVERSATION_COLUMNS, MEMBER_COLUMNS, MESSAGE_COLUMNS } from '../rows.js';
+export { MEMBER_COLUMNS, MESSAGE_COLUMNS } from '../rows.js';
 export type MessageRow = rows.MessageRow<number, string>;
 export type EventRow = rows.EventRow<number, string>;
 export type ConversationRow = rows.ConversationRow<number>;

@@ -8,6 +8,7 @@ import { messageBody } from '../../../test/contract/store/helpers.js';
 import { storeContract } from '../../../test/contract/store.contract.js';
 import { openDatabase } from './db.js';
 import { SCHEMA_VERSION, SqliteStore } from './index.js';
+import { MIGRATIONS } from './migrations.js';
 
 function tempPath(): string {
   return join(tmpdir(), `parley-store-${randomUUID()}.db`);
@@ -136,5 +137,40 @@ describe('SqliteStore', () => {
     expect((await again.getConversation('c'))?.last_seq).toBe(2);
     await again.close();
     await removeDb(path);
+  });
+
+  it('upgrades a version 3 database with data: seqs, sync and appends carry on', async () => {
+    const path = tempPath();
+    const old = new Database(path);
+    old.pragma('journal_mode = WAL');
+    for (const m of MIGRATIONS.filter((x) => x.version <= 3)) old.exec(m.sql);
+    old.exec(`
+      CREATE TABLE schema_version (version INTEGER PRIMARY KEY, name TEXT NOT NULL,
+        applied_at INTEGER NOT NULL);
+      INSERT INTO schema_version VALUES (1, 'a', 0), (2, 'b', 0), (3, 'c', 0);
+      INSERT INTO users (id, username, display_name, password_hash, created_at)
+        VALUES ('u', 'u', 'U', NULL, 0);
+      INSERT INTO conversations (id, kind, title, workspace_id, is_public, created_by,
+        direct_key, created_at, last_seq, last_ts) VALUES ('c', 'group', 't', NULL, 0, 'u', NULL,
+        100, 2, 200);
+      INSERT INTO members (conv, user_id, role, read_seq, joined_at) VALUES ('c', 'u', 'owner', 1, 100);
+      INSERT INTO events (pos, conv, seq, sender, ts, kind, msg_id, body) VALUES
+        (1, 'c', 1, 'u', 100, 'member', 'u', '{"user":"u","action":"join","role":"owner"}'),
+        (2, 'c', 2, 'u', 200, 'message', 'm1', NULL);
+      INSERT INTO messages (conv, id, seq, pos, sender, cid, ts, text, mentions)
+        VALUES ('c', 'm1', 2, 2, 'u', 'k1', 200, 'old text', '[]');`);
+    old.close();
+    const store = await open(path);
+    try {
+      expect(await store.getConversation('c')).toMatchObject({ last_seq: 2, last_ts: 200 });
+      const next = await store.append({ conv: 'c', sender: 'u', body: messageBody('new') });
+      expect(next.event).toMatchObject({ seq: 3 });
+      const page = await store.changesSince('u', 1, 10);
+      expect(page.events.map((e) => e.event.seq)).toEqual([2, 3]);
+      expect(page.events[0]?.event).toMatchObject({ kind: 'message', text: 'old text' });
+    } finally {
+      await store.close();
+      await removeDb(path);
+    }
   });
 });

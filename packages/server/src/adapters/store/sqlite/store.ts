@@ -80,7 +80,7 @@ export class SqliteStore implements Store {
     this.#identities = new Identities(this.#db, st);
     this.#workspaces = new Workspaces(this.#db, st);
     this.#conversations = new Conversations(this.#db, st, appender);
-    this.#events = new EventReader(st);
+    this.#events = new EventReader(this.#db, st);
     this.#commit =
       (opts.writerThread ?? opts.path !== ':memory:')
         ? new AppendWriter(opts.path, opts.maxBatch)

@@ -55,6 +55,43 @@ export function syncTests(ctx: StoreContext): void {
       expect(none).toEqual({ events: [], pos: await s.headPos(), more: false });
     });
 
+    it('from every starting position, returns exactly the later part of the stream', async () => {
+      // Conversations with long and short runs of changes, interleaved, one left midway: each
+      // starting position must cut every conversation at the right event (an adapter may find
+      // that cut by searching, so every distance from the newest event is tried).
+      const s = ctx.store();
+      const [u, v] = await makeUsers(s, 2);
+      const busy = await makeGroup(s, u!, [v!]);
+      const quiet = await makeGroup(s, v!, [u!]);
+      const left = await makeGroup(s, v!, [u!]);
+      const start = await s.headPos();
+      for (let i = 0; i < 40; i++) {
+        await send(s, busy, v!, `b${i}`);
+        if (i % 7 === 0) await send(s, quiet, v!, `q${i}`);
+        if (i % 3 === 0) await send(s, left, v!, `l${i}`);
+        if (i === 25) {
+          await s.append({
+            conv: left,
+            sender: v!,
+            body: { kind: 'member', user: u!, action: 'leave', role: 'member' },
+          });
+        }
+      }
+      const head = await s.headPos();
+      const whole = await drain(s, u!, start, 1000);
+      expect(whole.events.length).toBeGreaterThan(40);
+      for (let since = start; since <= head; since++) {
+        const want = whole.events.filter((e) => e.pos > since);
+        const got = await s.changesSince(u!, since, 1000);
+        expect(got.events.map((e) => e.pos)).toEqual(want.map((e) => e.pos));
+        expect(got.more).toBe(false);
+      }
+      for (const since of [start, start + 17, start + 50]) {
+        const paged = await drain(s, u!, since, 4);
+        expect(paged.events).toEqual(whole.events.filter((e) => e.pos > since));
+      }
+    });
+
     it('returns messages, edits and read markers as part of the stream', async () => {
       const s = ctx.store();
       const [u, v] = await makeUsers(s, 2);
