@@ -1,6 +1,6 @@
 /** Starts and stops the servers under test as child processes on 127.0.0.1 and a free port. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -85,7 +85,10 @@ export async function startServer(kind: TargetKind): Promise<ServerProc> {
   });
   const lines: string[] = [];
   let listening = false;
+  // PARLEY_BENCH_SERVER_LOG=<file>: also keep the server's whole output (e.g. with --trace-gc).
+  const logFile = process.env.PARLEY_BENCH_SERVER_LOG;
   const onData = (d: Buffer) => {
+    if (logFile) appendFileSync(logFile, d);
     for (const l of d.toString().split('\n')) {
       if (!l) continue;
       if (/^listening \d+/.test(l)) listening = true;

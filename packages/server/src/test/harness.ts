@@ -183,8 +183,9 @@ export class RawClient {
     });
   }
 
-  static async open(wsUrl: string): Promise<RawClient> {
-    const ws = new WebSocket(wsUrl);
+  /** `autoPong: false`: a client that never answers the server's WebSocket pings. */
+  static async open(wsUrl: string, opts: { autoPong?: boolean } = {}): Promise<RawClient> {
+    const ws = new WebSocket(wsUrl, { autoPong: opts.autoPong ?? true });
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
@@ -193,8 +194,12 @@ export class RawClient {
   }
 
   /** Opens and authenticates; resolves with the client after `ready`. */
-  static async connect(wsUrl: string, token: string): Promise<RawClient> {
-    const c = await RawClient.open(wsUrl);
+  static async connect(
+    wsUrl: string,
+    token: string,
+    opts: { autoPong?: boolean } = {},
+  ): Promise<RawClient> {
+    const c = await RawClient.open(wsUrl, opts);
     c.send({ type: 'auth', token });
     await c.next('ready');
     return c;
