@@ -143,7 +143,10 @@ export class EventReader {
     // The n + 1 smallest positions decide the page (and whether there is more).
     const found: { pos: number; range: SeqRange }[] = [];
     for (const r of ranges) {
-      const ps = st.get(RANGE_POS).pluck().all(r.conv, r.from, r.to, n + 1) as number[];
+      const ps = st
+        .get(RANGE_POS)
+        .pluck()
+        .all(r.conv, r.from, r.to, n + 1) as number[];
       for (const pos of ps) found.push({ pos, range: r });
     }
     found.sort((a, b) => a.pos - b.pos);
