@@ -16,6 +16,7 @@ import { RESYNC_FRAME } from '../services/realtime.js';
 import { ClientIp } from '../util/client-ip.js';
 import { jsonTooDeep } from '../util/json-depth.js';
 import { TokenBucket } from '../util/token-bucket.js';
+import { textFrame } from './frame.js';
 import { type GatewayContext, HANDLERS, ORDERED } from './handlers/index.js';
 import { Hub } from './hub.js';
 import { Session, WriteScheduler } from './session.js';
@@ -384,7 +385,7 @@ export class Gateway {
       else byUser.set(s.user, [s]);
     }
     const users = [...byUser];
-    const buf = Buffer.from(RESYNC_FRAME);
+    const buf = textFrame(RESYNC_FRAME);
     for (let i = 0; i < users.length; i += 64) {
       const chunk = users.slice(i, i + 64);
       await Promise.all(
@@ -400,7 +401,7 @@ export class Gateway {
         }),
       );
       await this.hub.flush().catch(() => {});
-      for (const [, sessions] of chunk) for (const s of sessions) s.sendRaw(buf);
+      for (const [, sessions] of chunk) for (const s of sessions) s.sendFrame(buf);
     }
   }
 

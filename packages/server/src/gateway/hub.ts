@@ -1,5 +1,6 @@
 import type { PubSub, Unsubscribe } from '../ports/bus.js';
 import { parseEnvelope, subjects } from '../services/realtime.js';
+import { textFrame } from './frame.js';
 import type { Session } from './session.js';
 
 interface Sub {
@@ -15,7 +16,7 @@ export interface HubHooks {
 /**
  * The node's local fan-out index. It subscribes to the bus only for what its connected users
  * need (`conv.<id>` of their conversations, `user.<id>`), reference-counted, and writes each
- * frame it receives to the interested sessions — serialized once, the same Buffer for all.
+ * frame it receives to the interested sessions — serialized and framed once, the same bytes for all.
  */
 export class Hub {
   private convSubs = new Map<string, Sub>();
@@ -109,7 +110,7 @@ export class Hub {
     const sub = this.convSubs.get(subjects.conv(conv));
     if (!sub) return;
     const { op, arg, frame } = parseEnvelope(data);
-    const buf = Buffer.from(frame);
+    const buf = textFrame(frame);
     if (op === 'e') {
       const seq = Number(arg);
       for (const s of sub.sessions) {
@@ -120,11 +121,11 @@ export class Hub {
             if (seq <= j) continue; // delivered with the join already
           }
         }
-        s.sendRaw(buf);
+        s.sendFrame(buf);
       }
     } else if (op === 't' || op === 'P') {
       // typing / presence: not echoed to the user it is about
-      for (const s of sub.sessions) if (s.user !== arg) s.sendRaw(buf);
+      for (const s of sub.sessions) if (s.user !== arg) s.sendFrame(buf);
     }
   }
 
@@ -138,13 +139,13 @@ export class Hub {
         // Subscribe, and deliver the join event now: on a cluster bus the subscription may
         // not be in place in time to receive it on the conversation subject.
         const [conv = '', seqText] = arg.split(' ');
-        const buf = Buffer.from(frame);
+        const buf = textFrame(frame);
         for (const s of sessions) {
           if (s.convs.has(conv)) continue; // already receives it on the conversation subject
           this.subscribeConv(s, conv);
           s.joinedAt ??= new Map();
           s.joinedAt.set(conv, Number(seqText));
-          s.sendRaw(buf);
+          s.sendFrame(buf);
         }
         break;
       }
@@ -155,8 +156,8 @@ export class Hub {
         for (const s of sessions) if (arg === '*' || s.device === arg) this.hooks.onRevoke(s);
         break;
       case 'p': {
-        const buf = Buffer.from(frame);
-        for (const s of sessions) s.sendRaw(buf);
+        const buf = textFrame(frame);
+        for (const s of sessions) s.sendFrame(buf);
         break;
       }
     }

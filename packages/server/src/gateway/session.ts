@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import {
   closeCodeOf,
   ERRORS,
@@ -8,10 +9,9 @@ import {
   type Rid,
   type ServerFrame,
 } from '@parley/protocol';
-import type { WebSocket } from 'ws';
+import { WebSocket } from 'ws';
 import type { TokenBucket } from '../util/token-bucket.js';
-
-const TEXT = { binary: false } as const;
+import { textFrame } from './frame.js';
 
 /** Schedules a flush of coalesced writes once per tick for all sockets that have some. */
 export class WriteScheduler {
@@ -67,7 +67,9 @@ export class Session {
   joinedAt: Map<string, number> | null = null;
   /** Serializes the commands that change state, so a client's order is the stored order. */
   chain: Promise<void> = Promise.resolve();
-  private pending: (Buffer | string)[] = [];
+  private pending: Buffer[] = [];
+  /** The TCP socket under `ws`: prepared frames are written to it directly. */
+  private readonly socket: Socket;
 
   constructor(
     readonly ws: WebSocket,
@@ -75,17 +77,21 @@ export class Session {
     private readonly scheduler: WriteScheduler,
     private readonly cap: number,
     private readonly hooks: SessionHooks,
-  ) {}
+  ) {
+    // ws keeps its net.Socket in _socket. With permessage-deflate off, ws writes every frame of
+    // its own (pings, close) to it synchronously, so writes made here keep their order with ws's.
+    this.socket = (ws as unknown as { _socket: Socket })._socket;
+  }
 
-  /** Queues an already serialized frame (the same Buffer may go to many sessions). */
-  sendRaw(data: Buffer | string): void {
+  /** Queues a prepared frame (`textFrame`); the same Buffer may go to many sessions. */
+  sendFrame(frame: Buffer): void {
     if (this.closed) return;
     if (this.pending.length === 0) this.scheduler.mark(this);
-    this.pending.push(data);
+    this.pending.push(frame);
   }
 
   send(frame: ServerFrame): void {
-    this.sendRaw(JSON.stringify(frame));
+    this.sendFrame(textFrame(JSON.stringify(frame)));
   }
 
   error(code: ErrorCode, message?: string, rid?: Rid, retryAfterMs?: number): void {
@@ -104,20 +110,19 @@ export class Session {
   flush(force = false): void {
     const frames = this.pending;
     this.pending = [];
-    if (this.closed || frames.length === 0) return;
+    // Not OPEN: a close frame went out, and nothing may follow it.
+    if (this.closed || frames.length === 0 || this.ws.readyState !== WebSocket.OPEN) return;
     if (!force && this.ws.bufferedAmount > this.cap) {
       this.hooks.onSlowConsumer(this);
       return;
     }
     if (frames.length === 1) {
-      this.ws.send(frames[0]!, TEXT);
+      this.socket.write(frames[0]!);
     } else {
       // Several frames in one tick: one write (writev) for all of them.
-      // biome-ignore lint/suspicious/noExplicitAny: ws keeps its net.Socket in _socket
-      const sock = (this.ws as any)._socket as import('node:net').Socket | undefined;
-      sock?.cork();
-      for (const f of frames) this.ws.send(f, TEXT);
-      sock?.uncork();
+      this.socket.cork();
+      for (const f of frames) this.socket.write(f);
+      this.socket.uncork();
     }
     this.hooks.onWrite(frames.length);
   }
