@@ -5,15 +5,19 @@
 
 type Labels = Record<string, string>;
 
+const NEEDS_ESCAPE = /["\\\n]/;
+
+function escapeLabel(v: string): string {
+  if (!NEEDS_ESCAPE.test(v)) return v; // the common case: no copy
+  return v.replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
+}
+
 function labelKey(labels: Labels | undefined): string {
   if (!labels) return '';
-  const parts = Object.keys(labels)
-    .sort()
-    .map(
-      (k) =>
-        `${k}="${String(labels[k]).replace(/["\\\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`))}"`,
-    );
-  return parts.length ? `{${parts.join(',')}}` : '';
+  const keys = Object.keys(labels);
+  if (keys.length === 0) return '';
+  if (keys.length > 1) keys.sort();
+  return `{${keys.map((k) => `${k}="${escapeLabel(String(labels[k]))}"`).join(',')}}`;
 }
 
 export class Counter {

@@ -96,7 +96,7 @@ const HEARTBEAT_SLICES = 10;
 export class Gateway {
   readonly hub: Hub;
   private readonly wss: WebSocketServer;
-  private readonly scheduler = new WriteScheduler();
+  private readonly scheduler: WriteScheduler;
   private readonly pending = new Set<Session>();
   private heartbeat: NodeJS.Timeout;
   /** Every socket, in the heartbeat slice it was given at accept (round-robin). */
@@ -121,6 +121,7 @@ export class Gateway {
     private readonly log: Logger,
   ) {
     this.limits = { ...NO_LIMITS, ...opts.limits };
+    this.scheduler = new WriteScheduler((n) => ctx.metrics.deliveries.inc(n));
     this.hub = new Hub(bus, { onRevoke: (s) => s.close('session_revoked') });
     this.ctx = { ...ctx, hub: this.hub };
     this.wss = new WebSocketServer({
@@ -182,7 +183,6 @@ export class Gateway {
   private accept(ws: WebSocket, ip: string): void {
     const L = this.limits;
     const s = new Session(ws, ip, this.scheduler, this.opts.sendBufferBytes, {
-      onWrite: (n) => this.ctx.metrics.deliveries.inc(n),
       onSlowConsumer: (x) => {
         this.ctx.metrics.slowConsumers.inc();
         x.close('slow_consumer');

@@ -13,10 +13,15 @@ import { WebSocket } from 'ws';
 import type { TokenBucket } from '../util/token-bucket.js';
 import { textFrame } from './frame.js';
 
-/** Schedules a flush of coalesced writes once per tick for all sockets that have some. */
+/**
+ * Schedules a flush of coalesced writes once per tick for all sockets that have some, and
+ * reports the frames written per tick (for metrics).
+ */
 export class WriteScheduler {
   private dirty: Session[] = [];
   private scheduled = false;
+
+  constructor(private readonly onWritten: (frames: number) => void = () => {}) {}
 
   mark(s: Session): void {
     this.dirty.push(s);
@@ -30,13 +35,13 @@ export class WriteScheduler {
     this.scheduled = false;
     const list = this.dirty;
     this.dirty = [];
-    for (const s of list) s.flush();
+    let frames = 0;
+    for (const s of list) frames += s.flush();
+    if (frames > 0) this.onWritten(frames);
   };
 }
 
 export interface SessionHooks {
-  /** Called with the number of frames written, for metrics. */
-  onWrite(frames: number): void;
   onSlowConsumer(s: Session): void;
 }
 
@@ -67,7 +72,9 @@ export class Session {
   joinedAt: Map<string, number> | null = null;
   /** Serializes the commands that change state, so a client's order is the stored order. */
   chain: Promise<void> = Promise.resolve();
-  private pending: Buffer[] = [];
+  /** Frames queued this tick: the first alone (the common case), the rest in an array. */
+  private first: Buffer | null = null;
+  private rest: Buffer[] | null = null;
   /** The TCP socket under `ws`: prepared frames are written to it directly. */
   private readonly socket: Socket;
 
@@ -86,8 +93,11 @@ export class Session {
   /** Queues a prepared frame (`textFrame`); the same Buffer may go to many sessions. */
   sendFrame(frame: Buffer): void {
     if (this.closed) return;
-    if (this.pending.length === 0) this.scheduler.mark(this);
-    this.pending.push(frame);
+    if (this.first === null) {
+      this.first = frame;
+      this.scheduler.mark(this);
+    } else if (this.rest === null) this.rest = [frame];
+    else this.rest.push(frame);
   }
 
   send(frame: ServerFrame): void {
@@ -106,25 +116,31 @@ export class Session {
     else this.error('internal', undefined, rid);
   }
 
-  /** Writes the queued frames; over the cap, drops them and reports a slow consumer. */
-  flush(force = false): void {
-    const frames = this.pending;
-    this.pending = [];
+  /**
+   * Writes the queued frames; over the cap, drops them and reports a slow consumer. Returns the
+   * number of frames written.
+   */
+  flush(force = false): number {
+    const first = this.first;
+    const rest = this.rest;
+    this.first = null;
+    this.rest = null;
     // Not OPEN: a close frame went out, and nothing may follow it.
-    if (this.closed || frames.length === 0 || this.ws.readyState !== WebSocket.OPEN) return;
-    if (!force && this.ws.bufferedAmount > this.cap) {
+    if (this.closed || first === null || this.ws.readyState !== WebSocket.OPEN) return 0;
+    if (!force && this.socket.writableLength > this.cap) {
       this.hooks.onSlowConsumer(this);
-      return;
+      return 0;
     }
-    if (frames.length === 1) {
-      this.socket.write(frames[0]!);
-    } else {
-      // Several frames in one tick: one write (writev) for all of them.
-      this.socket.cork();
-      for (const f of frames) this.socket.write(f);
-      this.socket.uncork();
+    if (rest === null) {
+      this.socket.write(first);
+      return 1;
     }
-    this.hooks.onWrite(frames.length);
+    // Several frames in one tick: one write (writev) for all of them.
+    this.socket.cork();
+    this.socket.write(first);
+    for (const f of rest) this.socket.write(f);
+    this.socket.uncork();
+    return 1 + rest.length;
   }
 
   /** Sends what is queued, then closes with the code of the error. */

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { Counter } from './metrics.js';
+
+describe('Counter', () => {
+  it('keys labels in name order, escapes quotes, backslashes and newlines', () => {
+    const c = new Counter('parley_x_total', 'X.');
+    c.inc(1, { type: 'send' });
+    c.inc(2, { type: 'send' });
+    c.inc(1, { b: '2', a: '1' });
+    c.inc(1, { a: '1', b: '2' });
+    c.inc(1, { code: 'say "hi"\\\n' });
+    c.inc();
+    expect(c.get({ type: 'send' })).toBe(3);
+    expect(c.get({ b: '2', a: '1' })).toBe(2);
+    expect(c.render().split('\n')).toEqual([
+      '# HELP parley_x_total X.',
+      '# TYPE parley_x_total counter',
+      'parley_x_total{type="send"} 3',
+      'parley_x_total{a="1",b="2"} 2',
+      'parley_x_total{code="say \\"hi\\"\\\\\\n"} 1',
+      'parley_x_total 1',
+    ]);
+  });
+});
