@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +169,40 @@ describe('SqliteStore', () => {
       const page = await store.changesSince('u', 1, 10);
       expect(page.events.map((e) => e.event.seq)).toEqual([2, 3]);
       expect(page.events[0]?.event).toMatchObject({ kind: 'message', text: 'old text' });
+    } finally {
+      await store.close();
+      await removeDb(path);
+    }
+  });
+
+  it('copies the WAL back into the database file on its own thread while appends go on', async () => {
+    const path = tempPath();
+    const store = await open(path);
+    try {
+      await store.createUser({ id: 'u', username: 'u', display_name: 'U', password_hash: null });
+      await store.createConversation({
+        id: 'c',
+        kind: 'group',
+        title: 't',
+        workspace_id: null,
+        is_public: false,
+        created_by: 'u',
+        direct_key: null,
+        members: [{ user_id: 'u', role: 'owner' }],
+      });
+      const before = statSync(path).size;
+      // Far fewer pages than the writer's own checkpoint threshold: only the checkpointer
+      // thread can have moved them into the database file.
+      await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i} ${'x'.repeat(300)}`) }),
+        ),
+      );
+      const deadline = Date.now() + 5000;
+      while (statSync(path).size <= before && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(statSync(path).size).toBeGreaterThan(before + 64 * 1024);
     } finally {
       await store.close();
       await removeDb(path);

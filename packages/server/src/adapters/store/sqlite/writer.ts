@@ -8,9 +8,9 @@ interface Waiter {
   reject: (e: unknown) => void;
 }
 
-/** The compiled worker: beside this file in dist/, and in dist/ too when running from src/. */
-function workerUrl(): URL {
-  const here = new URL('./writer-worker.js', import.meta.url);
+/** A compiled worker: beside this file in dist/, and in dist/ too when running from src/. */
+function workerUrl(file: string): URL {
+  const here = new URL(`./${file}`, import.meta.url);
   return import.meta.url.endsWith('.ts') ? new URL(here.href.replace('/src/', '/dist/')) : here;
 }
 
@@ -21,6 +21,7 @@ function workerUrl(): URL {
  */
 export class AppendWriter {
   readonly #worker: Worker;
+  readonly #checkpointer: Worker;
   readonly #waiting = new Map<number, Waiter>();
   #next = 1;
   #batch: Extract<ToWriter, { type: 'append' }>['batch'] = [];
@@ -29,7 +30,13 @@ export class AppendWriter {
   #failed: Error | undefined;
 
   constructor(path: string, maxBatch?: number) {
-    this.#worker = new Worker(workerUrl(), { workerData: { path, maxBatch } });
+    this.#worker = new Worker(workerUrl('writer-worker.js'), { workerData: { path, maxBatch } });
+    this.#checkpointer = new Worker(workerUrl('checkpoint-worker.js'), {
+      workerData: { path },
+    });
+    // A failed checkpointer costs latency, not data: the writer checkpoints on its own.
+    this.#checkpointer.on('error', () => {});
+    this.#checkpointer.on('message', () => void this.#checkpointer.terminate());
     this.#worker.on('message', (m: FromWriter) => this.#onMessage(m));
     this.#worker.on('error', (e) => this.#fail(e));
     this.#worker.on('exit', (code) => {
@@ -52,14 +59,20 @@ export class AppendWriter {
     });
   }
 
-  /** Sends what is queued, waits for every append to finish, stops the thread. */
+  /** Sends what is queued, waits for every append to finish, stops both threads. */
   close(): Promise<void> {
-    this.#closed ??= new Promise<void>((resolve) => {
-      this.#send();
-      if (this.#failed) return resolve();
-      this.#worker.once('exit', () => resolve());
-      this.#worker.postMessage({ type: 'close' } satisfies ToWriter);
-    });
+    this.#closed ??= Promise.all([
+      new Promise<void>((resolve) => {
+        this.#send();
+        if (this.#failed) return resolve();
+        this.#worker.once('exit', () => resolve());
+        this.#worker.postMessage({ type: 'close' } satisfies ToWriter);
+      }),
+      new Promise<void>((resolve) => {
+        this.#checkpointer.once('exit', () => resolve());
+        this.#checkpointer.postMessage('close');
+      }),
+    ]).then(() => {});
     return this.#closed;
   }
 
