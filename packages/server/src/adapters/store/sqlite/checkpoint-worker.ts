@@ -5,7 +5,8 @@
  * `AppendWriter`. The writer keeps a higher `wal_autocheckpoint` as the fallback that lets the
  * WAL start over under sustained load.
  */
-import { statSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { endianness } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from './db.js';
 
@@ -14,39 +15,47 @@ const { path } = workerData as { path: string };
 const db = openDatabase(path);
 db.pragma('wal_autocheckpoint = 0');
 
-/** Every 10 ms while commits come in (so each pass has little to copy), up to 250 ms when idle. */
-const BUSY_MS = 10;
-const IDLE_MS = 250;
+/** Looks every 10 ms; copies once 256 pages (1 MiB) wait, or whatever waits after a second. */
+const TICK_MS = 10;
+const MIN_PAGES = 256;
+const MAX_WAIT_MS = 1000;
 
-let seen = 0;
-let delay = BUSY_MS;
-let timer: NodeJS.Timeout | undefined;
-
-function pass(): void {
-  let mtime = seen;
+/**
+ * Frames in the WAL and frames already copied back, from the WAL-index header in the `-shm`
+ * file (https://www.sqlite.org/walformat.html: mxFrame at byte 16, nBackfill at byte 96, in the
+ * machine's byte order). The file exists while the database is open in WAL mode.
+ */
+let shm: number | undefined;
+const head = Buffer.alloc(100);
+const le = endianness() === 'LE';
+function waiting(): number {
   try {
-    mtime = statSync(`${path}-wal`).mtimeMs;
+    shm ??= openSync(`${path}-shm`, 'r');
+    if (readSync(shm, head, 0, 100, 0) < 100) return 0;
   } catch {
-    // no WAL yet
+    return 0;
   }
-  if (mtime === seen) {
-    delay = Math.min(delay * 2, IDLE_MS);
-  } else {
-    seen = mtime;
-    delay = BUSY_MS;
-    try {
-      db.pragma('wal_checkpoint(PASSIVE)');
-    } catch {
-      // busy or an I/O error: the writer's own checkpoint is the fallback
-    }
-  }
-  timer = setTimeout(pass, delay);
+  const mx = le ? head.readUInt32LE(16) : head.readUInt32BE(16);
+  const backfilled = le ? head.readUInt32LE(96) : head.readUInt32BE(96);
+  return Math.max(0, mx - backfilled);
 }
-timer = setTimeout(pass, delay);
+
+let last = Date.now();
+const timer = setInterval(() => {
+  const n = waiting();
+  if (n === 0 || (n < MIN_PAGES && Date.now() - last < MAX_WAIT_MS)) return;
+  last = Date.now();
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+  } catch {
+    // busy or an I/O error: the writer's own checkpoint is the fallback
+  }
+}, TICK_MS);
 
 port.on('message', (m: string) => {
   if (m !== 'close') return;
-  clearTimeout(timer);
+  clearInterval(timer);
+  if (shm !== undefined) closeSync(shm);
   db.close();
   port.postMessage('closed');
 });
