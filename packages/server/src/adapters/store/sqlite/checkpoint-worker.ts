@@ -15,10 +15,9 @@ const { path } = workerData as { path: string };
 const db = openDatabase(path);
 db.pragma('wal_autocheckpoint = 0');
 
-/** Looks every 10 ms; copies once 256 pages (1 MiB) wait, or whatever waits after a second. */
+/** Looks every 10 ms; copies once 1,000 pages wait (SQLite's own default threshold). */
 const TICK_MS = 10;
-const MIN_PAGES = 256;
-const MAX_WAIT_MS = 1000;
+const MIN_PAGES = 1000;
 
 /**
  * Frames in the WAL and frames already copied back, from the WAL-index header in the `-shm`
@@ -40,11 +39,8 @@ function waiting(): number {
   return Math.max(0, mx - backfilled);
 }
 
-let last = Date.now();
 const timer = setInterval(() => {
-  const n = waiting();
-  if (n === 0 || (n < MIN_PAGES && Date.now() - last < MAX_WAIT_MS)) return;
-  last = Date.now();
+  if (waiting() < MIN_PAGES) return;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch {
