@@ -191,7 +191,7 @@ describe('SqliteStore', () => {
         members: [{ user_id: 'u', role: 'owner' }],
       });
       const before = statSync(path).size;
-      // About 1,500 pages in 30 commits: past the checkpointer's threshold (1,000), far below the writer's own
+      // About 1,500 pages in 30 commits: past the checkpointer's threshold (256), far below the writer's own
       // (16,000), so only the checkpointer thread can have moved them into the database file.
       for (let round = 0; round < 30; round++) {
         await Promise.all(
