@@ -19,6 +19,21 @@ async function removeDb(path: string): Promise<void> {
   for (const suffix of ['', '-wal', '-shm', '-journal']) await rm(path + suffix, { force: true });
 }
 
+/** User `u` and group `c` with `u` as its owner (seq 1 is the join). */
+async function seedOneConversation(store: SqliteStore): Promise<void> {
+  await store.createUser({ id: 'u', username: 'u', display_name: 'U', password_hash: null });
+  await store.createConversation({
+    id: 'c',
+    kind: 'group',
+    title: 't',
+    workspace_id: null,
+    is_public: false,
+    created_by: 'u',
+    direct_key: null,
+    members: [{ user_id: 'u', role: 'owner' }],
+  });
+}
+
 async function open(path: string, writerThread?: boolean): Promise<SqliteStore> {
   const store = new SqliteStore({ path, writerThread });
   await store.migrate();
@@ -87,17 +102,7 @@ describe('SqliteStore', () => {
   it('commits a large burst in batches and settles every append', async () => {
     const store = new SqliteStore({ path: ':memory:', maxBatch: 64 });
     await store.migrate();
-    await store.createUser({ id: 'u', username: 'u', display_name: 'U', password_hash: null });
-    await store.createConversation({
-      id: 'c',
-      kind: 'group',
-      title: 't',
-      workspace_id: null,
-      is_public: false,
-      created_by: 'u',
-      direct_key: null,
-      members: [{ user_id: 'u', role: 'owner' }],
-    });
+    await seedOneConversation(store);
     const n = 5000;
     const t0 = performance.now();
     const results = await Promise.all(
@@ -114,17 +119,7 @@ describe('SqliteStore', () => {
   it('flushes pending appends on close and refuses appends after it', async () => {
     const path = tempPath();
     const store = await open(path);
-    await store.createUser({ id: 'u', username: 'u', display_name: 'U', password_hash: null });
-    await store.createConversation({
-      id: 'c',
-      kind: 'group',
-      title: 't',
-      workspace_id: null,
-      is_public: false,
-      created_by: 'u',
-      direct_key: null,
-      members: [{ user_id: 'u', role: 'owner' }],
-    });
+    await seedOneConversation(store);
     const pending = store.append({ conv: 'c', sender: 'u', body: messageBody('last words') });
     await store.close();
     await expect(pending).resolves.toMatchObject({ dup: false, event: { seq: 2 } });
@@ -179,17 +174,7 @@ describe('SqliteStore', () => {
     const path = tempPath();
     const store = await open(path);
     try {
-      await store.createUser({ id: 'u', username: 'u', display_name: 'U', password_hash: null });
-      await store.createConversation({
-        id: 'c',
-        kind: 'group',
-        title: 't',
-        workspace_id: null,
-        is_public: false,
-        created_by: 'u',
-        direct_key: null,
-        members: [{ user_id: 'u', role: 'owner' }],
-      });
+      await seedOneConversation(store);
       const before = statSync(path).size;
       // About 1,500 pages in 30 commits: past the checkpointer's threshold (256), far below the writer's own
       // (16,000), so only the checkpointer thread can have moved them into the database file.
