@@ -2,6 +2,7 @@
  * The SDK against a real Parley server (in this process, on a random port, fresh data dir).
  * Network failures are simulated by a WebSocket wrapper that can kill its socket or drop acks.
  */
+import { rmSync } from 'node:fs';
 import type { ConvEvent, MessageEvent } from '@parley/protocol';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -379,6 +380,7 @@ describe('sdk against a real server', () => {
       a.disconnect();
       b.disconnect();
       await own.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

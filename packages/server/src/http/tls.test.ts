@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
 import path from 'node:path';
@@ -7,8 +8,9 @@ import { WebSocket } from 'ws';
 import { startTestServer, type TestServer, tempDir } from '../test/harness.js';
 
 let srv: TestServer;
+let d: string;
 beforeAll(async () => {
-  const d = tempDir();
+  d = tempDir();
   const key = path.join(d, 'key.pem');
   const cert = path.join(d, 'cert.pem');
   const r = spawnSync('openssl', [
@@ -33,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await srv.close();
+  rmSync(d, { recursive: true, force: true });
 });
 
 describe('TLS', () => {
