@@ -2,43 +2,29 @@
  * Two people in two browser contexts: sign up, start a DM, exchange messages, see typing,
  * read receipts and unread counts change.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import { describe, expect, it } from 'vitest';
 import {
   composer,
   eventually,
-  launchBrowser,
   messageTexts,
   newPage,
   send,
+  setUpAppAndBrowser,
   signUp,
-  startAppServer,
   startDm,
   uniqueName,
 } from './helpers.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = setUpAppAndBrowser();
 
 describe('two people chatting', () => {
   it.sequential('sign up, DM, messages, typing, read receipts and unread counts', async () => {
     const ann = uniqueName('ann');
     const bob = uniqueName('bob');
-    const a = await newPage(browser);
-    const b = await newPage(browser);
-    await signUp(a.page, server.url, ann, 'Ann Lee');
-    await signUp(b.page, server.url, bob, 'Bob Kim');
+    const a = await newPage(app.browser);
+    const b = await newPage(app.browser);
+    await signUp(a.page, app.server.url, ann, 'Ann Lee');
+    await signUp(b.page, app.server.url, bob, 'Bob Kim');
 
     // Ann starts a DM with Bob and says hello.
     await startDm(a.page, bob);
@@ -74,7 +60,7 @@ describe('two people chatting', () => {
     await b.page.locator('.seen-by', { hasText: 'Seen' }).waitFor();
 
     // Ann goes back to the list on another conversation view: unread grows while away.
-    await a.page.goto(`${server.url}/`);
+    await a.page.goto(`${app.server.url}/`);
     await a.page.locator('nav.sidebar').waitFor();
     await send(b.page, 'one');
     await send(b.page, 'two');

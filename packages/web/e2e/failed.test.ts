@@ -2,41 +2,27 @@
  * A send the server refuses for good shows "Not sent" with Retry and Discard; Retry sends it
  * (same client id, so never twice). The refusal is injected by routing the page's WebSocket.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import { describe, expect, it } from 'vitest';
 import {
   eventually,
-  launchBrowser,
   messageTexts,
   newPage,
   send,
+  setUpAppAndBrowser,
   signUp,
-  startAppServer,
   startDm,
   uniqueName,
 } from './helpers.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = setUpAppAndBrowser();
 
 describe('failed sends', () => {
   it('shows failed with retry and discard; retry delivers once', async () => {
     const bob = uniqueName('bob');
-    const a = await newPage(browser);
-    const b = await newPage(browser);
-    await signUp(b.page, server.url, bob, 'Bob');
-    await signUp(a.page, server.url, uniqueName('ann'), 'Ann');
+    const a = await newPage(app.browser);
+    const b = await newPage(app.browser);
+    await signUp(b.page, app.server.url, bob, 'Bob');
+    await signUp(a.page, app.server.url, uniqueName('ann'), 'Ann');
     await startDm(a.page, bob);
     await send(a.page, 'works');
 

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/src/test/harness.js';
 
 export const WEB_DIST = fileURLToPath(new URL('../dist', import.meta.url));
@@ -42,6 +42,29 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
     ],
   });
+}
+
+/** The app server and Chromium of one test file (set before its tests run). */
+export interface AppAndBrowser {
+  server: TestServer;
+  browser: Browser;
+}
+
+/**
+ * Starts the app server (default limits) and Chromium before the file's tests and stops both
+ * after them.
+ */
+export function setUpAppAndBrowser(): AppAndBrowser {
+  const app = {} as AppAndBrowser;
+  beforeAll(async () => {
+    app.server = await startAppServer();
+    app.browser = await launchBrowser();
+  });
+  afterAll(async () => {
+    await app.browser?.close();
+    await app.server?.close();
+  });
+  return app;
 }
 
 /** A fresh browser context (its own storage) in a language, with one page. */

@@ -3,33 +3,20 @@
  * finishes it and never sends; the sent message equals the composed text exactly. Also the
  * composer's keyboard: Shift+Enter, Up to edit, Esc.
  */
-import type { Browser, CDPSession, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import type { CDPSession, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   composer,
   eventually,
-  launchBrowser,
   messageTexts,
   newPage,
+  setUpAppAndBrowser,
   signUp,
-  startAppServer,
   startDm,
   uniqueName,
 } from './helpers.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = setUpAppAndBrowser();
 
 /** Types one Hangul syllable the way an IME does: jamo by jamo, then commits it. */
 async function composeSyllable(cdp: CDPSession, steps: string[], commit = true) {
@@ -63,11 +50,11 @@ async function setup(
   locale: string,
 ): Promise<{ page: Page; cdp: CDPSession; close: () => Promise<void> }> {
   const peer = uniqueName('peer');
-  const p = await newPage(browser, { locale });
-  const q = await newPage(browser);
-  await signUp(q.page, server.url, peer, 'Peer');
+  const p = await newPage(app.browser, { locale });
+  const q = await newPage(app.browser);
+  await signUp(q.page, app.server.url, peer, 'Peer');
   await q.context.close();
-  await signUp(p.page, server.url, uniqueName('min'), '민지');
+  await signUp(p.page, app.server.url, uniqueName('min'), '민지');
   await startDm(p.page, peer);
   const cdp = await p.context.newCDPSession(p.page);
   await composer(p.page).focus();

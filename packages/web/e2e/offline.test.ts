@@ -2,43 +2,29 @@
  * Offline: one page loses its network, keeps writing (messages show pending), and when the
  * network is back the outbox delivers everything in order, once.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import { describe, expect, it } from 'vitest';
 import {
   eventually,
-  launchBrowser,
   messageList,
   messageTexts,
   newPage,
   send,
+  setUpAppAndBrowser,
   signUp,
-  startAppServer,
   startDm,
   uniqueName,
 } from './helpers.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = setUpAppAndBrowser();
 
 describe('offline', () => {
   it('queues messages while offline and sends them in order, once, on reconnect', async () => {
     const ann = uniqueName('ann');
     const bob = uniqueName('bob');
-    const a = await newPage(browser);
-    const b = await newPage(browser);
-    await signUp(a.page, server.url, ann, 'Ann');
-    await signUp(b.page, server.url, bob, 'Bob');
+    const a = await newPage(app.browser);
+    const b = await newPage(app.browser);
+    await signUp(a.page, app.server.url, ann, 'Ann');
+    await signUp(b.page, app.server.url, bob, 'Bob');
     await startDm(a.page, bob);
     await send(a.page, 'before');
     await b.page.locator('a.conv-item', { hasText: 'Ann' }).click();

@@ -2,34 +2,20 @@
  * Nothing a user types can inject HTML or script: payloads render as text, no dialog fires,
  * no element is created from them.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import { describe, expect, it } from 'vitest';
 import {
   eventually,
-  launchBrowser,
   messageList,
   messageTexts,
   newPage,
   send,
+  setUpAppAndBrowser,
   signUp,
-  startAppServer,
   startDm,
   uniqueName,
 } from './helpers.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = setUpAppAndBrowser();
 
 const PAYLOADS = [
   '<img src=x onerror=alert(1)>',
@@ -44,11 +30,11 @@ describe('safe rendering', () => {
   it('renders HTML and script payloads as text, for the sender and the receiver', async () => {
     const ann = uniqueName('ann');
     const bob = uniqueName('bob');
-    const a = await newPage(browser);
-    const b = await newPage(browser);
+    const a = await newPage(app.browser);
+    const b = await newPage(app.browser);
     // The display name is hostile too.
-    await signUp(a.page, server.url, ann, '<img src=y onerror=alert(7)>');
-    await signUp(b.page, server.url, bob, 'Bob');
+    await signUp(a.page, app.server.url, ann, '<img src=y onerror=alert(7)>');
+    await signUp(b.page, app.server.url, bob, 'Bob');
     await startDm(a.page, bob);
     for (const p of PAYLOADS) await send(a.page, p);
     await b.page.locator('a.conv-item').first().click();

@@ -2,35 +2,22 @@
  * The conversation view in English and Korean at desktop (1280 px) and phone (360 px) width,
  * saved to test-results/ for a person to look at; in Korean, no English UI string is visible.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import { en } from '../src/i18n/en.js';
 import { ko } from '../src/i18n/ko.js';
 import {
   eventually,
-  launchBrowser,
   newPage,
   screenshotPath,
   send,
+  setUpAppAndBrowser,
   signUp,
-  startAppServer,
   startDm,
   uniqueName,
 } from './helpers.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = setUpAppAndBrowser();
 
 const SCRIPT = {
   en: {
@@ -87,11 +74,11 @@ for (const lang of ['en', 'ko'] as const) {
     it(`conversation view at 1280 px and 360 px`, async () => {
       const s = SCRIPT[lang];
       const locale = lang === 'ko' ? 'ko-KR' : 'en-US';
-      const me = await newPage(browser, { locale });
-      const peer = await newPage(browser, { locale });
+      const me = await newPage(app.browser, { locale });
+      const peer = await newPage(app.browser, { locale });
       const peerName = uniqueName('alex');
-      await signUp(peer.page, server.url, peerName, s.peer);
-      await signUp(me.page, server.url, uniqueName('mina'), s.me);
+      await signUp(peer.page, app.server.url, peerName, s.peer);
+      await signUp(me.page, app.server.url, uniqueName('mina'), s.me);
       await startDm(me.page, peerName);
       await send(me.page, s.myLines[0]);
       await peer.page.locator('a.conv-item').first().click();

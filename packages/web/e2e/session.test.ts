@@ -3,45 +3,31 @@
  * (revoked on the server) sends me to sign-in without losing the text I was writing; signing
  * out forgets it.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import { describe, expect, it } from 'vitest';
 import {
   composer,
   eventually,
-  launchBrowser,
   messageTexts,
   newPage,
   PASSWORD,
   send,
+  setUpAppAndBrowser,
   signUp,
-  startAppServer,
   startDm,
   uniqueName,
 } from './helpers.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = setUpAppAndBrowser();
 
 describe('session', () => {
   it('survives a reload, and an ended session keeps the draft', async () => {
     const ann = uniqueName('ann');
     const bob = uniqueName('bob');
-    const b = await newPage(browser);
-    await signUp(b.page, server.url, bob, 'Bob');
+    const b = await newPage(app.browser);
+    await signUp(b.page, app.server.url, bob, 'Bob');
     await b.context.close();
-    const { page, context } = await newPage(browser);
-    await signUp(page, server.url, ann, 'Ann');
+    const { page, context } = await newPage(app.browser);
+    await signUp(page, app.server.url, ann, 'Ann');
     await startDm(page, bob);
     await send(page, 'sent before');
     await composer(page).fill('half-written 초안');
@@ -56,7 +42,7 @@ describe('session', () => {
     const token = await page.evaluate(
       () => JSON.parse(localStorage.getItem('parley.session') ?? '{}').access_token as string,
     );
-    const r = await fetch(`${server.url}/v1/auth/logout`, {
+    const r = await fetch(`${app.server.url}/v1/auth/logout`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
     });

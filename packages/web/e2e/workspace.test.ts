@@ -2,33 +2,20 @@
  * Team features: create a workspace, invite by link, channels (create, browse, join),
  * mentions with autocomplete, threads, reactions, delete, groups, switching workspaces.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
 import {
   composer,
   eventually,
-  launchBrowser,
   messageTexts,
   newPage,
   send,
+  setUpAppAndBrowser,
   signUp,
-  startAppServer,
   uniqueName,
 } from './helpers.js';
 
-let server: TestServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startAppServer();
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
+const app = setUpAppAndBrowser();
 
 async function createWorkspace(page: Page, name: string) {
   await page.getByLabel('Switch workspace').selectOption('__create__');
@@ -52,10 +39,10 @@ describe('workspaces, channels, threads', () => {
   it('invite link, channels, mentions, threads, reactions, delete, groups, switching', async () => {
     const ann = uniqueName('ann');
     const bob = uniqueName('bob');
-    const a = await newPage(browser);
-    const b = await newPage(browser);
-    await signUp(a.page, server.url, ann, 'Ann');
-    await signUp(b.page, server.url, bob, 'Bob');
+    const a = await newPage(app.browser);
+    const b = await newPage(app.browser);
+    await signUp(a.page, app.server.url, ann, 'Ann');
+    await signUp(b.page, app.server.url, bob, 'Bob');
 
     // Ann creates a workspace and an invite link; Bob opens the link and is in.
     await createWorkspace(a.page, 'Acme');
