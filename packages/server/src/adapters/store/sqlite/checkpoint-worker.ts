@@ -20,9 +20,9 @@ const TICK_MS = 10;
 const MIN_PAGES = 256;
 
 /**
- * Frames in the WAL and frames already copied back, from the WAL-index header in the `-shm`
- * file (https://www.sqlite.org/walformat.html: mxFrame at byte 16, nBackfill at byte 96, in the
- * machine's byte order). The file exists while the database is open in WAL mode.
+ * Frames in the WAL not yet copied back: mxFrame less nBackfill, from the WAL-index header in
+ * the `-shm` file (https://www.sqlite.org/walformat.html: mxFrame at byte 16, nBackfill at
+ * byte 96, in the machine's byte order). The file exists while the database is in WAL mode.
  */
 let shm: number | undefined;
 const head = Buffer.alloc(100);
