@@ -1,57 +1,44 @@
 /**
  * The checkpointer thread of the SQLite store: copies committed WAL frames back into the
  * database file with PASSIVE checkpoints (which never wait for, nor block, the writer), so that
- * the writer thread's commits rarely pay for a checkpoint themselves (ADR 0004). Started by
- * `AppendWriter`. The writer keeps a higher `wal_autocheckpoint` as the fallback that lets the
- * WAL start over under sustained load.
+ * commits rarely pay for a checkpoint themselves (ADR 0004). Started by `AppendWriter`.
+ *
+ * It sleeps in `Atomics.wait` until a committing thread sees at least `CHECKPOINT_MIN_PAGES`
+ * waiting and wakes it (ADR 0005): no timer, so an idle or lightly loaded store costs no CPU
+ * here. The writer keeps a higher `wal_autocheckpoint` as the fallback that lets the WAL start
+ * over under sustained load.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
-import { endianness } from 'node:os';
-import { parentPort, workerData } from 'node:worker_threads';
+import { workerData } from 'node:worker_threads';
 import { openDatabase } from './db.js';
+import { CHECKPOINT_MIN_PAGES, Slot, WalFrames } from './wal.js';
 
-const port = parentPort!;
-const { path } = workerData as { path: string };
+const { path, signal } = workerData as { path: string; signal: Int32Array };
 const db = openDatabase(path);
 db.pragma('wal_autocheckpoint = 0');
+const frames = new WalFrames(path);
+/** Pause before another pass when the last one copied nothing (a reader holds old frames). */
+const STUCK_PAUSE_MS = 10;
 
-/** Looks every 10 ms; copies once 256 pages (1 MiB) wait: small passes, each fsync short. */
-const TICK_MS = 10;
-const MIN_PAGES = 256;
-
-/**
- * Frames in the WAL not yet copied back: mxFrame less nBackfill, from the WAL-index header in
- * the `-shm` file (https://www.sqlite.org/walformat.html: mxFrame at byte 16, nBackfill at
- * byte 96, in the machine's byte order). The file exists while the database is in WAL mode.
- */
-let shm: number | undefined;
-const head = Buffer.alloc(100);
-const le = endianness() === 'LE';
-function waiting(): number {
-  try {
-    shm ??= openSync(`${path}-shm`, 'r');
-    if (readSync(shm, head, 0, 100, 0) < 100) return 0;
-  } catch {
-    return 0;
-  }
-  const mx = le ? head.readUInt32LE(16) : head.readUInt32BE(16);
-  const backfilled = le ? head.readUInt32LE(96) : head.readUInt32BE(96);
-  return Math.max(0, mx - backfilled);
-}
-
-const timer = setInterval(() => {
-  if (waiting() < MIN_PAGES) return;
+// Stop is looked at after Wake drops and before sleeping: `stopCheckpointer` sets Stop before
+// Wake, so either this sees Stop, or the wait sees Wake raised and returns at once.
+while (Atomics.load(signal, Slot.Stop) === 0) {
+  Atomics.wait(signal, Slot.Wake, 0);
+  if (Atomics.load(signal, Slot.Stop) === 1) break;
+  frames.waiting();
+  const before = frames.backfilled;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch {
     // busy or an I/O error: the writer's own checkpoint is the fallback
   }
-}, TICK_MS);
-
-port.on('message', (m: string) => {
-  if (m !== 'close') return;
-  clearInterval(timer);
-  if (shm !== undefined) closeSync(shm);
-  db.close();
-  port.postMessage('closed');
-});
+  if (frames.waiting() >= CHECKPOINT_MIN_PAGES) {
+    // Still behind: another pass, at once unless this one made no progress.
+    if (frames.backfilled === before) Atomics.wait(signal, Slot.Stop, 0, STUCK_PAUSE_MS);
+    continue;
+  }
+  // Sleep again. The flag drops before one more look, so a commit in between is not missed.
+  Atomics.store(signal, Slot.Wake, 0);
+  if (frames.waiting() >= CHECKPOINT_MIN_PAGES) Atomics.store(signal, Slot.Wake, 1);
+}
+frames.close();
+db.close();

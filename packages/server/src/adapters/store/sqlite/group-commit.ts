@@ -4,6 +4,10 @@ import { type Appender, DuplicateMessage } from './append.js';
 import type { Db, Tx } from './db.js';
 import { mapError } from './errors.js';
 
+export type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
+
+const noop = () => {};
+
 interface Pending {
   input: AppendInput;
   resolve: (r: AppendResult) => void;
@@ -28,8 +32,12 @@ export class GroupCommit {
   readonly #batchTx: Tx<(batch: Pending[]) => void>;
   readonly #oneTx: (input: AppendInput, ts: number) => AppendResult;
 
-  constructor(db: Db, appender: Appender, maxBatch = 512) {
+  readonly #afterCommit: (() => void) | undefined;
+
+  /** `afterCommit` runs after each transaction (committed or not), e.g. to wake a checkpointer. */
+  constructor(db: Db, appender: Appender, maxBatch = 512, afterCommit?: () => void) {
     this.#db = db;
+    this.#afterCommit = afterCommit;
     this.#appender = appender;
     this.#maxBatch = maxBatch;
     // Nested better-sqlite3 transactions are savepoints.
@@ -57,17 +65,46 @@ export class GroupCommit {
     const batch = this.#queue;
     if (batch.length === 0) return;
     this.#queue = [];
-    try {
-      this.#batchTx.immediate(batch);
-    } catch (e) {
-      const err = mapError(e);
-      for (const p of batch) p.reject(err);
-      return;
-    }
+    this.#commit(batch);
     for (const p of batch) {
       if (p.result !== undefined) p.resolve(p.result);
       else p.reject(p.error);
     }
+  }
+
+  /**
+   * Writes these appends now, in one transaction, and returns their outcomes in order: for a
+   * caller that batches on its own (`AppendWriter` committing on the event loop).
+   */
+  commitNow(inputs: readonly AppendInput[]): Outcome[] {
+    const batch = inputs.map(
+      (input): Pending => ({
+        input,
+        resolve: noop,
+        reject: noop,
+        result: undefined,
+        error: undefined,
+      }),
+    );
+    this.#commit(batch);
+    return batch.map(
+      (p): Outcome =>
+        p.result !== undefined ? { ok: true, result: p.result } : { ok: false, error: p.error },
+    );
+  }
+
+  /** Sets each append's result or error; a failed transaction fails every append in it. */
+  #commit(batch: Pending[]): void {
+    try {
+      this.#batchTx.immediate(batch);
+    } catch (e) {
+      const err = mapError(e);
+      for (const p of batch) {
+        p.result = undefined;
+        p.error = err;
+      }
+    }
+    this.#afterCommit?.();
   }
 
   /** Flushes what is queued and refuses further appends. */

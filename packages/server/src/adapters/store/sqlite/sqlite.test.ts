@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { messageBody } from '../../../test/contract/store/helpers.js';
 import { storeContract } from '../../../test/contract/store.contract.js';
 import { openDatabase } from './db.js';
-import { SCHEMA_VERSION, SqliteStore } from './index.js';
+import { SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from './index.js';
 import { MIGRATIONS } from './migrations.js';
 
 function tempPath(): string {
@@ -34,21 +34,30 @@ async function seedOneConversation(store: SqliteStore): Promise<void> {
   });
 }
 
-async function open(path: string, writerThread?: boolean): Promise<SqliteStore> {
-  const store = new SqliteStore({ path, writerThread });
+type Mode = Pick<SqliteStoreOptions, 'writerThread' | 'inlineBudget'>;
+
+async function open(path: string, mode: Mode = {}): Promise<SqliteStore> {
+  const store = new SqliteStore({ path, ...mode });
   await store.migrate();
   return store;
 }
 
-// Appends commit on a writer thread by default; the inline group commit is the other mode.
-for (const writerThread of [true, false]) {
-  storeContract(writerThread ? 'sqlite (writer thread)' : 'sqlite (inline writer)', async () => {
+// The default: appends commit on the event loop under light load and on the writer thread
+// past the inline budget. Each path alone too: every batch on the thread (budget 0), and the
+// store without a writer thread.
+const MODES: [string, Mode][] = [
+  ['sqlite (default: inline, writer thread past the budget)', {}],
+  ['sqlite (writer thread only)', { inlineBudget: { ms: 0, windowMs: 1000 } }],
+  ['sqlite (no writer thread)', { writerThread: false }],
+];
+for (const [name, mode] of MODES) {
+  storeContract(name, async () => {
     const path = tempPath();
-    let store = await open(path, writerThread);
+    let store = await open(path, mode);
     return {
       store,
       reopen: async () => {
-        store = await open(path, writerThread);
+        store = await open(path, mode);
         return store;
       },
       cleanup: async () => {
@@ -170,30 +179,90 @@ describe('SqliteStore', () => {
     }
   });
 
-  it('copies the WAL back into the database file on its own thread', async () => {
+  it.each([
+    ['the event loop', {}],
+    ['the writer thread', { inlineBudget: { ms: 0, windowMs: 1000 } }],
+  ] as [string, Mode][])(
+    'copies the WAL back on its own thread after commits on %s',
+    async (_, mode) => {
+      const path = tempPath();
+      const store = await open(path, mode);
+      try {
+        await seedOneConversation(store);
+        const before = statSync(path).size;
+        // About 1,500 pages in 30 commits: past the checkpointer's threshold (256), far below the writer's own
+        // (16,000), so only the checkpointer thread can have moved them into the database file.
+        for (let round = 0; round < 30; round++) {
+          await Promise.all(
+            Array.from({ length: 20 }, (_, i) =>
+              store.append({
+                conv: 'c',
+                sender: 'u',
+                body: messageBody(`${round}.${i} ${'x'.repeat(4000)}`),
+              }),
+            ),
+          );
+        }
+        const deadline = Date.now() + 5000;
+        while (statSync(path).size <= before && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(statSync(path).size).toBeGreaterThan(before + 1024 * 1024);
+      } finally {
+        await store.close();
+        await removeDb(path);
+      }
+    },
+  );
+
+  it('commits on the writer thread past the inline budget, keeping appends in order', async () => {
+    const path = tempPath();
+    // 0.5 ms in every 3: a commit or two of each window run on the event loop, the rest on the
+    // thread. Bursts keep the thread busy while the budget renews; an inline commit then would
+    // overtake the appends in flight on the thread.
+    const store = await open(path, { inlineBudget: { ms: 0.5, windowMs: 3 } });
+    try {
+      await seedOneConversation(store);
+      const settled: number[] = [];
+      const seqs: number[] = [];
+      const all: Promise<unknown>[] = [];
+      for (let i = 0; i < 2000; i++) {
+        all.push(
+          store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) }).then((r) => {
+            seqs[i] = r.event?.seq ?? -1;
+            settled.push(r.event?.seq ?? -1);
+          }),
+        );
+        if (i % 10 === 0) await new Promise((r) => setImmediate(r));
+        // Now and then a pause: the thread goes idle, the next batch may commit inline again.
+        if (i % 200 === 199) {
+          await Promise.all(all);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+      await Promise.all(all);
+      // seq 1 is the owner's join: append i gets seq i + 2, and they settle in that order.
+      const expected = Array.from({ length: all.length }, (_, i) => i + 2);
+      expect(seqs).toEqual(expected);
+      expect(settled).toEqual(expected);
+      const batches = store.appendBatches();
+      expect(batches?.inline).toBeGreaterThanOrEqual(10);
+      expect(batches?.thread).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+      await removeDb(path);
+    }
+  });
+
+  it('commits every batch on the event loop while under the inline budget', async () => {
     const path = tempPath();
     const store = await open(path);
     try {
       await seedOneConversation(store);
-      const before = statSync(path).size;
-      // About 1,500 pages in 30 commits: past the checkpointer's threshold (256), far below the writer's own
-      // (16,000), so only the checkpointer thread can have moved them into the database file.
-      for (let round = 0; round < 30; round++) {
-        await Promise.all(
-          Array.from({ length: 20 }, (_, i) =>
-            store.append({
-              conv: 'c',
-              sender: 'u',
-              body: messageBody(`${round}.${i} ${'x'.repeat(4000)}`),
-            }),
-          ),
-        );
+      for (let i = 0; i < 20; i++) {
+        await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
       }
-      const deadline = Date.now() + 5000;
-      while (statSync(path).size <= before && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      expect(statSync(path).size).toBeGreaterThan(before + 1024 * 1024);
+      expect(store.appendBatches()).toEqual({ inline: 20, thread: 0 });
     } finally {
       await store.close();
       await removeDb(path);

@@ -35,7 +35,7 @@ import { GroupCommit } from './group-commit.js';
 import { Identities } from './identities.js';
 import { migrate } from './migrations.js';
 import { Workspaces } from './workspaces.js';
-import { AppendWriter } from './writer.js';
+import { AppendWriter, type InlineBudget } from './writer.js';
 
 export interface SqliteStoreOptions {
   /** Database file path; ':memory:' for a throwaway database. */
@@ -47,6 +47,12 @@ export interface SqliteStoreOptions {
    * for a file, false for ':memory:', which one connection cannot share).
    */
   writerThread?: boolean;
+  /**
+   * With the writer thread: how long the event loop may spend committing appends itself while
+   * the thread is idle, `ms` in every `windowMs` (default 100 in 1,000; `ms` 0: always the
+   * thread). ADR 0005.
+   */
+  inlineBudget?: InlineBudget;
 }
 
 /**
@@ -81,10 +87,18 @@ export class SqliteStore implements Store {
     this.#workspaces = new Workspaces(this.#db, st);
     this.#conversations = new Conversations(this.#db, st, appender);
     this.#events = new EventReader(this.#db, st);
-    this.#commit =
-      (opts.writerThread ?? opts.path !== ':memory:')
-        ? new AppendWriter(opts.path, opts.maxBatch)
-        : new GroupCommit(this.#db, appender, opts.maxBatch);
+    const writerThread = opts.writerThread ?? opts.path !== ':memory:';
+    // This connection commits appends too under light load (ADR 0005): the checkpointer thread
+    // copies the WAL back, and this connection's own checkpoints are the writer's fallback.
+    if (writerThread) this.#db.pragma('wal_autocheckpoint = 16000');
+    this.#commit = writerThread
+      ? new AppendWriter(
+          opts.path,
+          opts.maxBatch,
+          new GroupCommit(this.#db, appender, opts.maxBatch),
+          opts.inlineBudget,
+        )
+      : new GroupCommit(this.#db, appender, opts.maxBatch);
   }
 
   /** Runs a synchronous database call, mapping its errors to the contract's. */
@@ -244,6 +258,14 @@ export class SqliteStore implements Store {
   }
 
   // --- events ---------------------------------------------------------------------------------
+  /**
+   * Append batches committed on the event loop and on the writer thread since the store
+   * opened (ADR 0005); null without a writer thread. For tests and diagnostics.
+   */
+  appendBatches(): { inline: number; thread: number } | null {
+    return this.#commit instanceof AppendWriter ? { ...this.#commit.batches } : null;
+  }
+
   append(input: AppendInput): Promise<AppendResult> {
     return this.#commit.append(input);
   }

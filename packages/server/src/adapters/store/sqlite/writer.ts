@@ -1,6 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { ParleyError } from '@parley/protocol';
 import type { AppendInput, AppendResult } from '../../../ports/store.js';
+import type { GroupCommit } from './group-commit.js';
+import { CheckpointTrigger, newSignal, stopCheckpointer } from './wal.js';
 import { type FromWriter, fromWire, type ToWriter } from './writer-protocol.js';
 
 interface Waiter {
@@ -15,28 +17,62 @@ function workerUrl(file: string): URL {
 }
 
 /**
- * Sends appends to the writer thread (`writer-worker.ts`), batched per event-loop turn, and
- * resolves each when the thread reports its commit. Results arrive in commit order, so callers
- * that publish on resolve publish in stream order.
+ * Time the event loop may spend committing appends itself (ADR 0005): `ms` in every window of
+ * `windowMs`. Past it, appends go to the writer thread until the next window.
+ */
+export interface InlineBudget {
+  ms: number;
+  windowMs: number;
+}
+
+/** 10 % of the event loop. */
+export const INLINE_BUDGET: InlineBudget = { ms: 100, windowMs: 1000 };
+
+/**
+ * Commits appends, batched per event-loop turn, and resolves each once its commit returned
+ * (durable). Under light load a batch commits right here on the event loop, through `inline`:
+ * a thread hand-off costs more CPU than the commit itself then. Once commits would take more
+ * than the budget allows (`INLINE_BUDGET`), batches go to the writer thread (`writer-worker.ts`) so
+ * that fsyncs stop blocking the event loop. A batch commits inline only while the writer has
+ * nothing in flight, so results still settle in commit order, and callers that publish on
+ * resolve publish in stream order.
  */
 export class AppendWriter {
   readonly #worker: Worker;
   readonly #checkpointer: Worker;
+  readonly #signal = newSignal();
+  readonly #inline: GroupCommit | undefined;
+  readonly #checkpoints: CheckpointTrigger;
   readonly #waiting = new Map<number, Waiter>();
   #next = 1;
   #batch: Extract<ToWriter, { type: 'append' }>['batch'] = [];
   #scheduled = false;
+  /** Appends sent to the writer thread whose results have not come back. */
+  #inFlight = 0;
+  readonly #budget: InlineBudget;
+  #budgetWindow = 0;
+  #budgetUsedMs = 0;
   #closed: Promise<void> | undefined;
   #failed: Error | undefined;
+  /** Batches committed on the event loop and on the writer thread, since start. */
+  readonly batches = { inline: 0, thread: 0 };
 
-  constructor(path: string, maxBatch?: number) {
-    this.#worker = new Worker(workerUrl('writer-worker.js'), { workerData: { path, maxBatch } });
+  /**
+   * `inline`: group commit on the event loop's own connection, used within `budget` (none, or
+   * a budget of 0 ms: every batch goes to the thread).
+   */
+  constructor(path: string, maxBatch?: number, inline?: GroupCommit, budget = INLINE_BUDGET) {
+    this.#inline = budget.ms > 0 ? inline : undefined;
+    this.#budget = budget;
+    this.#checkpoints = new CheckpointTrigger(path, this.#signal);
+    this.#worker = new Worker(workerUrl('writer-worker.js'), {
+      workerData: { path, maxBatch, signal: this.#signal },
+    });
     this.#checkpointer = new Worker(workerUrl('checkpoint-worker.js'), {
-      workerData: { path },
+      workerData: { path, signal: this.#signal },
     });
     // A failed checkpointer costs latency, not data: the writer checkpoints on its own.
     this.#checkpointer.on('error', () => {});
-    this.#checkpointer.on('message', () => void this.#checkpointer.terminate());
     this.#worker.on('message', (m: FromWriter) => this.#onMessage(m));
     this.#worker.on('error', (e) => this.#fail(e));
     this.#worker.on('exit', (code) => {
@@ -70,9 +106,9 @@ export class AppendWriter {
       }),
       new Promise<void>((resolve) => {
         this.#checkpointer.once('exit', () => resolve());
-        this.#checkpointer.postMessage('close');
+        stopCheckpointer(this.#signal);
       }),
-    ]).then(() => {});
+    ]).then(() => this.#checkpoints.close());
     return this.#closed;
   }
 
@@ -81,11 +117,44 @@ export class AppendWriter {
     if (this.#batch.length === 0 || this.#failed) return;
     const batch = this.#batch;
     this.#batch = [];
+    if (this.#inFlight === 0 && this.#inline !== undefined && this.#budgetLeft()) {
+      this.#commitInline(batch, this.#inline);
+      return;
+    }
+    this.#inFlight += batch.length;
+    this.batches.thread++;
     this.#worker.postMessage({ type: 'append', batch } satisfies ToWriter);
+  }
+
+  #budgetLeft(): boolean {
+    const window = Math.floor(performance.now() / this.#budget.windowMs);
+    if (window !== this.#budgetWindow) {
+      this.#budgetWindow = window;
+      this.#budgetUsedMs = 0;
+    }
+    return this.#budgetUsedMs < this.#budget.ms;
+  }
+
+  #commitInline(batch: Extract<ToWriter, { type: 'append' }>['batch'], inline: GroupCommit): void {
+    const t0 = performance.now();
+    const outcomes = inline.commitNow(batch.map((b) => b.input));
+    this.#budgetUsedMs += performance.now() - t0;
+    this.batches.inline++;
+    this.#checkpoints.afterCommit();
+    for (let i = 0; i < batch.length; i++) {
+      const { id } = batch[i]!;
+      const o = outcomes[i]!;
+      const w = this.#waiting.get(id);
+      if (!w) continue;
+      this.#waiting.delete(id);
+      if (o.ok) w.resolve(o.result);
+      else w.reject(o.error);
+    }
   }
 
   #onMessage(m: FromWriter): void {
     if (m.type === 'done') {
+      this.#inFlight -= m.results.length;
       for (const r of m.results) {
         const w = this.#waiting.get(r.id);
         if (!w) continue;
