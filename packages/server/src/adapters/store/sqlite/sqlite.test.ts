@@ -47,7 +47,7 @@ async function open(path: string, mode: Mode = {}): Promise<SqliteStore> {
 // store without a writer thread.
 const MODES: [string, Mode][] = [
   ['sqlite (default: inline, writer thread past the budget)', {}],
-  ['sqlite (writer thread only)', { inlineBudget: { ms: 0, windowMs: 1000 } }],
+  ['sqlite (writer thread only)', { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2 } }],
   ['sqlite (no writer thread)', { writerThread: false }],
 ];
 for (const [name, mode] of MODES) {
@@ -181,7 +181,7 @@ describe('SqliteStore', () => {
 
   it.each([
     ['the event loop', {}],
-    ['the writer thread', { inlineBudget: { ms: 0, windowMs: 1000 } }],
+    ['the writer thread', { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2 } }],
   ] as [string, Mode][])(
     'copies the WAL back on its own thread after commits on %s',
     async (_, mode) => {
@@ -220,7 +220,7 @@ describe('SqliteStore', () => {
     // 0.5 ms in every 3: a commit or two of each window run on the event loop, the rest on the
     // thread. Bursts keep the thread busy while the budget renews; an inline commit then would
     // overtake the appends in flight on the thread.
-    const store = await open(path, { inlineBudget: { ms: 0.5, windowMs: 3 } });
+    const store = await open(path, { inlineBudget: { ms: 0.5, windowMs: 3, slowMs: 2 } });
     try {
       await seedOneConversation(store);
       const settled: number[] = [];
@@ -254,9 +254,28 @@ describe('SqliteStore', () => {
     }
   });
 
+  it('hands commits to the writer thread for the rest of the window after a slow inline commit', async () => {
+    const path = tempPath();
+    // Every commit counts as slow (slowMs 0): the first one of the minute runs inline.
+    const store = await open(path, { inlineBudget: { ms: 1000, windowMs: 60_000, slowMs: 0 } });
+    try {
+      await seedOneConversation(store);
+      for (let i = 0; i < 10; i++) {
+        await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
+      }
+      expect(store.appendBatches()).toEqual({ inline: 1, thread: 9 });
+    } finally {
+      await store.close();
+      await removeDb(path);
+    }
+  });
+
   it('commits every batch on the event loop while under the inline budget', async () => {
     const path = tempPath();
-    const store = await open(path);
+    // A generous budget, and no commit counts as slow: this machine's fsyncs vary.
+    const store = await open(path, {
+      inlineBudget: { ms: 10_000, windowMs: 60_000, slowMs: Number.POSITIVE_INFINITY },
+    });
     try {
       await seedOneConversation(store);
       for (let i = 0; i < 20; i++) {
