@@ -2,10 +2,9 @@
  * Sign-in with an identity provider from the web app: the SSO button appears only when the
  * server offers OIDC, and a real sign-in through a local oidc-provider lands signed in.
  */
-import { createServer } from 'node:net';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestServer } from '../../server/src/test/harness.js';
+import { freePort, type TestServer } from '../../server/src/test/harness.js';
 import { startProvider, type TestProvider } from '../../server/src/test/oidc-provider.js';
 import { eventually, launchBrowser, newPage, startAppServer, uniqueName } from './helpers.js';
 
@@ -13,14 +12,6 @@ let server: TestServer;
 let plain: TestServer;
 let idp: TestProvider;
 let browser: Browser;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   const port = await freePort();

@@ -1,9 +1,15 @@
-import { createServer } from 'node:net';
 import type { Session, User } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { ParleyClient } from '../../../sdk/src/client.js';
-import { api, register, startTestServer, type TestServer, uname } from '../test/harness.js';
+import {
+  api,
+  freePort,
+  register,
+  startTestServer,
+  type TestServer,
+  uname,
+} from '../test/harness.js';
 import {
   Browser,
   startProvider,
@@ -15,14 +21,6 @@ let srv: TestServer;
 let idp: TestProvider;
 let adminToken: string;
 const ADMIN = uname('oidcadmin');
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as { port: number };
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 beforeAll(async () => {
   const port = await freePort();

@@ -21,11 +21,11 @@ const STUCK_PAUSE_MS = 10;
 
 // Stop is looked at after Wake drops and before sleeping: `stopCheckpointer` sets Stop before
 // Wake, so either this sees Stop, or the wait sees Wake raised and returns at once.
+/** nBackfill after the previous pass while still behind (-1: the first pass of a wake-up). */
+let lastBackfilled = -1;
 while (Atomics.load(signal, Slot.Stop) === 0) {
   Atomics.wait(signal, Slot.Wake, 0);
   if (Atomics.load(signal, Slot.Stop) === 1) break;
-  frames.waiting();
-  const before = frames.backfilled;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch {
@@ -33,9 +33,11 @@ while (Atomics.load(signal, Slot.Stop) === 0) {
   }
   if (frames.waiting() >= CHECKPOINT_MIN_PAGES) {
     // Still behind: another pass, at once unless this one made no progress.
-    if (frames.backfilled === before) Atomics.wait(signal, Slot.Stop, 0, STUCK_PAUSE_MS);
+    if (frames.backfilled === lastBackfilled) Atomics.wait(signal, Slot.Stop, 0, STUCK_PAUSE_MS);
+    lastBackfilled = frames.backfilled;
     continue;
   }
+  lastBackfilled = -1;
   // Sleep again. The flag drops before one more look, so a commit in between is not missed.
   Atomics.store(signal, Slot.Wake, 0);
   if (frames.waiting() >= CHECKPOINT_MIN_PAGES) Atomics.store(signal, Slot.Wake, 1);

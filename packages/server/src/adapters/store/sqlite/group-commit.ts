@@ -6,14 +6,16 @@ import { mapError } from './errors.js';
 
 export type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
-const noop = () => {};
-
-interface Pending {
+/** One append in a transaction, and what became of it. */
+interface Slot {
   input: AppendInput;
-  resolve: (r: AppendResult) => void;
-  reject: (e: unknown) => void;
   result: AppendResult | undefined;
   error: unknown;
+}
+
+interface Pending extends Slot {
+  resolve: (r: AppendResult) => void;
+  reject: (e: unknown) => void;
 }
 
 /**
@@ -29,7 +31,7 @@ export class GroupCommit {
   #queue: Pending[] = [];
   #scheduled = false;
   #closed = false;
-  readonly #batchTx: Tx<(batch: Pending[]) => void>;
+  readonly #batchTx: Tx<(batch: Slot[]) => void>;
   readonly #oneTx: (input: AppendInput, ts: number) => AppendResult;
 
   readonly #afterCommit: (() => void) | undefined;
@@ -42,7 +44,7 @@ export class GroupCommit {
     this.#maxBatch = maxBatch;
     // Nested better-sqlite3 transactions are savepoints.
     this.#oneTx = db.transaction((input: AppendInput, ts: number) => appender.apply(input, ts));
-    this.#batchTx = db.transaction((batch: Pending[]) => this.#applyBatch(batch));
+    this.#batchTx = db.transaction((batch: Slot[]) => this.#applyBatch(batch));
   }
 
   append(input: AppendInput): Promise<AppendResult> {
@@ -77,15 +79,7 @@ export class GroupCommit {
    * caller that batches on its own (`AppendWriter` committing on the event loop).
    */
   commitNow(inputs: readonly AppendInput[]): Outcome[] {
-    const batch = inputs.map(
-      (input): Pending => ({
-        input,
-        resolve: noop,
-        reject: noop,
-        result: undefined,
-        error: undefined,
-      }),
-    );
+    const batch = inputs.map((input): Slot => ({ input, result: undefined, error: undefined }));
     this.#commit(batch);
     return batch.map(
       (p): Outcome =>
@@ -94,7 +88,7 @@ export class GroupCommit {
   }
 
   /** Sets each append's result or error; a failed transaction fails every append in it. */
-  #commit(batch: Pending[]): void {
+  #commit(batch: Slot[]): void {
     try {
       this.#batchTx.immediate(batch);
     } catch (e) {
@@ -113,7 +107,7 @@ export class GroupCommit {
     this.#closed = true;
   }
 
-  #applyBatch(batch: Pending[]): void {
+  #applyBatch(batch: Slot[]): void {
     const ts = Date.now();
     for (const p of batch) {
       try {

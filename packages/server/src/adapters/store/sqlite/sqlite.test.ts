@@ -42,6 +42,22 @@ async function open(path: string, mode: Mode = {}): Promise<SqliteStore> {
   return store;
 }
 
+/** A store with `seedOneConversation`, open for `fn`, then closed and its files removed. */
+async function withSeededStore(
+  mode: Mode,
+  fn: (store: SqliteStore, path: string) => Promise<void>,
+): Promise<void> {
+  const path = tempPath();
+  const store = await open(path, mode);
+  try {
+    await seedOneConversation(store);
+    await fn(store, path);
+  } finally {
+    await store.close();
+    await removeDb(path);
+  }
+}
+
 // The default: appends commit on the event loop under light load and on the writer thread
 // past the inline budget. Each path alone too: every batch on the thread (budget 0), and the
 // store without a writer thread.
@@ -182,47 +198,35 @@ describe('SqliteStore', () => {
   it.each([
     ['the event loop', {}],
     ['the writer thread', { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2 } }],
-  ] as [string, Mode][])(
-    'copies the WAL back on its own thread after commits on %s',
-    async (_, mode) => {
-      const path = tempPath();
-      const store = await open(path, mode);
-      try {
-        await seedOneConversation(store);
-        const before = statSync(path).size;
-        // About 1,500 pages in 30 commits: past the checkpointer's threshold (256), far below the writer's own
-        // (16,000), so only the checkpointer thread can have moved them into the database file.
-        for (let round = 0; round < 30; round++) {
-          await Promise.all(
-            Array.from({ length: 20 }, (_, i) =>
-              store.append({
-                conv: 'c',
-                sender: 'u',
-                body: messageBody(`${round}.${i} ${'x'.repeat(4000)}`),
-              }),
-            ),
-          );
-        }
-        const deadline = Date.now() + 5000;
-        while (statSync(path).size <= before && Date.now() < deadline) {
-          await new Promise((r) => setTimeout(r, 20));
-        }
-        expect(statSync(path).size).toBeGreaterThan(before + 1024 * 1024);
-      } finally {
-        await store.close();
-        await removeDb(path);
+  ] as [string, Mode][])('copies the WAL back on its own thread after commits on %s', (_, mode) =>
+    withSeededStore(mode, async (store, path) => {
+      const before = statSync(path).size;
+      // About 1,500 pages in 30 commits: past the checkpointer's threshold (256), far below the writer's own
+      // (16,000), so only the checkpointer thread can have moved them into the database file.
+      for (let round = 0; round < 30; round++) {
+        await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            store.append({
+              conv: 'c',
+              sender: 'u',
+              body: messageBody(`${round}.${i} ${'x'.repeat(4000)}`),
+            }),
+          ),
+        );
       }
-    },
+      const deadline = Date.now() + 5000;
+      while (statSync(path).size <= before && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(statSync(path).size).toBeGreaterThan(before + 1024 * 1024);
+    }),
   );
 
-  it('commits on the writer thread past the inline budget, keeping appends in order', async () => {
-    const path = tempPath();
+  it('commits on the writer thread past the inline budget, keeping appends in order', () =>
     // 0.5 ms in every 3: a commit or two of each window run on the event loop, the rest on the
     // thread. Bursts keep the thread busy while the budget renews; an inline commit then would
     // overtake the appends in flight on the thread.
-    const store = await open(path, { inlineBudget: { ms: 0.5, windowMs: 3, slowMs: 2 } });
-    try {
-      await seedOneConversation(store);
+    withSeededStore({ inlineBudget: { ms: 0.5, windowMs: 3, slowMs: 2 } }, async (store) => {
       const settled: number[] = [];
       const seqs: number[] = [];
       const all: Promise<unknown>[] = [];
@@ -248,43 +252,26 @@ describe('SqliteStore', () => {
       const batches = store.appendBatches();
       expect(batches?.inline).toBeGreaterThanOrEqual(10);
       expect(batches?.thread).toBeGreaterThan(0);
-    } finally {
-      await store.close();
-      await removeDb(path);
-    }
-  });
+    }));
 
-  it('hands commits to the writer thread for the rest of the window after a slow inline commit', async () => {
-    const path = tempPath();
+  it('hands commits to the writer thread for the rest of the window after a slow inline commit', () =>
     // Every commit counts as slow (slowMs 0): the first one of the minute runs inline.
-    const store = await open(path, { inlineBudget: { ms: 1000, windowMs: 60_000, slowMs: 0 } });
-    try {
-      await seedOneConversation(store);
+    withSeededStore({ inlineBudget: { ms: 1000, windowMs: 60_000, slowMs: 0 } }, async (store) => {
       for (let i = 0; i < 10; i++) {
         await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
       }
       expect(store.appendBatches()).toEqual({ inline: 1, thread: 9 });
-    } finally {
-      await store.close();
-      await removeDb(path);
-    }
-  });
+    }));
 
-  it('commits every batch on the event loop while under the inline budget', async () => {
-    const path = tempPath();
+  it('commits every batch on the event loop while under the inline budget', () =>
     // A generous budget, and no commit counts as slow: this machine's fsyncs vary.
-    const store = await open(path, {
-      inlineBudget: { ms: 10_000, windowMs: 60_000, slowMs: Number.POSITIVE_INFINITY },
-    });
-    try {
-      await seedOneConversation(store);
-      for (let i = 0; i < 20; i++) {
-        await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
-      }
-      expect(store.appendBatches()).toEqual({ inline: 20, thread: 0 });
-    } finally {
-      await store.close();
-      await removeDb(path);
-    }
-  });
+    withSeededStore(
+      { inlineBudget: { ms: 10_000, windowMs: 60_000, slowMs: Number.POSITIVE_INFINITY } },
+      async (store) => {
+        for (let i = 0; i < 20; i++) {
+          await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
+        }
+        expect(store.appendBatches()).toEqual({ inline: 20, thread: 0 });
+      },
+    ));
 });

@@ -88,18 +88,11 @@ export class SqliteStore implements Store {
     this.#workspaces = new Workspaces(this.#db, st);
     this.#conversations = new Conversations(this.#db, st, appender);
     this.#events = new EventReader(this.#db, st);
-    const writerThread = opts.writerThread ?? opts.path !== ':memory:';
-    // This connection commits appends too under light load (ADR 0005): the checkpointer thread
-    // copies the WAL back, and this connection's own checkpoints are the writer's fallback.
-    if (writerThread) this.#db.pragma('wal_autocheckpoint = 16000');
-    this.#commit = writerThread
-      ? new AppendWriter(
-          opts.path,
-          opts.maxBatch,
-          new GroupCommit(this.#db, appender, opts.maxBatch),
-          opts.inlineBudget,
-        )
-      : new GroupCommit(this.#db, appender, opts.maxBatch);
+    // With the writer thread, this connection still commits appends under light load (ADR 0005).
+    this.#commit =
+      (opts.writerThread ?? opts.path !== ':memory:')
+        ? new AppendWriter(opts.path, opts.maxBatch, { db: this.#db, appender }, opts.inlineBudget)
+        : new GroupCommit(this.#db, appender, opts.maxBatch);
   }
 
   /** Runs a synchronous database call, mapping its errors to the contract's. */

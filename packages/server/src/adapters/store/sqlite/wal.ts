@@ -10,6 +10,13 @@ import { endianness } from 'node:os';
 /** The checkpointer copies once this many pages (1 MiB) wait: small passes, each fsync short. */
 export const CHECKPOINT_MIN_PAGES = 256;
 
+/**
+ * `wal_autocheckpoint` of the connections that commit appends: they checkpoint themselves only
+ * past 16,000 pages (64 MiB), the fallback that lets the WAL start over under load that never
+ * pauses (such a checkpoint costs the commit ~10-30 ms). ADR 0004.
+ */
+export const COMMITTER_AUTOCHECKPOINT_PAGES = 16_000;
+
 /** Slots of the shared signal (an Int32Array over a SharedArrayBuffer). */
 export enum Slot {
   /** 1 while a checkpoint is requested or running; the checkpointer waits on it being 0. */

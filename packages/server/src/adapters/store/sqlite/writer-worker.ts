@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Appender } from './append.js';
 import { openDatabase, Statements } from './db.js';
 import { GroupCommit } from './group-commit.js';
-import { CheckpointTrigger } from './wal.js';
+import { CheckpointTrigger, COMMITTER_AUTOCHECKPOINT_PAGES } from './wal.js';
 import { type FromWriter, type ToWriter, toWire } from './writer-protocol.js';
 
 const port = parentPort!;
@@ -16,11 +16,10 @@ const { path, maxBatch, signal } = workerData as {
   signal: Int32Array;
 };
 const db = openDatabase(path);
-// The checkpointer thread copies the WAL back as it grows; each commit wakes it when due. The writer checkpoints itself only
-// past 16,000 pages (64 MiB): the fallback that lets the WAL start over under load that never
-// pauses (a checkpoint here costs the commit ~10-30 ms). A 64 MiB page cache holds the tail
-// pages of the conversation-keyed indexes that appends write (ADR 0004).
-db.pragma('wal_autocheckpoint = 16000');
+// The checkpointer thread copies the WAL back as it grows; each commit wakes it when due. A
+// 64 MiB page cache holds the tail pages of the conversation-keyed indexes that appends write
+// (ADR 0004).
+db.pragma(`wal_autocheckpoint = ${COMMITTER_AUTOCHECKPOINT_PAGES}`);
 db.pragma('cache_size = -65536');
 const checkpoints = new CheckpointTrigger(path, signal);
 const commit = new GroupCommit(db, new Appender(new Statements(db)), maxBatch, () =>

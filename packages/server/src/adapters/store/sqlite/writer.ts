@@ -1,8 +1,15 @@
 import { Worker } from 'node:worker_threads';
 import { ParleyError } from '@parley/protocol';
 import type { AppendInput, AppendResult } from '../../../ports/store.js';
-import type { GroupCommit } from './group-commit.js';
-import { CheckpointTrigger, newSignal, stopCheckpointer } from './wal.js';
+import type { Appender } from './append.js';
+import type { Db } from './db.js';
+import { GroupCommit } from './group-commit.js';
+import {
+  CheckpointTrigger,
+  COMMITTER_AUTOCHECKPOINT_PAGES,
+  newSignal,
+  stopCheckpointer,
+} from './wal.js';
 import { type FromWriter, fromWire, type ToWriter } from './writer-protocol.js';
 
 interface Waiter {
@@ -32,7 +39,8 @@ export const INLINE_BUDGET: InlineBudget = { ms: 100, windowMs: 1000, slowMs: 2 
 
 /**
  * Commits appends, batched per event-loop turn, and resolves each once its commit returned
- * (durable). Under light load a batch commits right here on the event loop, through `inline`:
+ * (durable). Under light load a batch commits right here on the event loop, on the store's own
+connection:
  * a thread hand-off costs more CPU than the commit itself then. Once commits would take more
  * than the budget allows (`INLINE_BUDGET`), batches go to the writer thread (`writer-worker.ts`) so
  * that fsyncs stop blocking the event loop. A batch commits inline only while the writer has
@@ -60,13 +68,23 @@ export class AppendWriter {
   readonly batches = { inline: 0, thread: 0 };
 
   /**
-   * `inline`: group commit on the event loop's own connection, used within `budget` (none, or
-   * a budget of 0 ms: every batch goes to the thread).
+   * `inline`: the event loop's own connection and appender, used within `budget` (none, or a
+   * budget of 0 ms: every batch goes to the thread).
    */
-  constructor(path: string, maxBatch?: number, inline?: GroupCommit, budget = INLINE_BUDGET) {
-    this.#inline = budget.ms > 0 ? inline : undefined;
+  constructor(
+    path: string,
+    maxBatch?: number,
+    inline?: { db: Db; appender: Appender },
+    budget = INLINE_BUDGET,
+  ) {
     this.#budget = budget;
     this.#checkpoints = new CheckpointTrigger(path, this.#signal);
+    if (inline) inline.db.pragma(`wal_autocheckpoint = ${COMMITTER_AUTOCHECKPOINT_PAGES}`);
+    if (inline && budget.ms > 0) {
+      this.#inline = new GroupCommit(inline.db, inline.appender, maxBatch, () =>
+        this.#checkpoints.afterCommit(),
+      );
+    }
     this.#worker = new Worker(workerUrl('writer-worker.js'), {
       workerData: { path, maxBatch, signal: this.#signal },
     });
@@ -144,25 +162,28 @@ export class AppendWriter {
     // A slow commit (the disk is busy) uses up the window: the thread takes the next ones.
     this.#budgetUsedMs += took >= this.#budget.slowMs ? this.#budget.ms : took;
     this.batches.inline++;
-    this.#checkpoints.afterCommit();
     for (let i = 0; i < batch.length; i++) {
-      const { id } = batch[i]!;
+      const w = this.#take(batch[i]!.id);
       const o = outcomes[i]!;
-      const w = this.#waiting.get(id);
       if (!w) continue;
-      this.#waiting.delete(id);
       if (o.ok) w.resolve(o.result);
       else w.reject(o.error);
     }
+  }
+
+  /** The waiter of an append, removed from the waiting ones. */
+  #take(id: number): Waiter | undefined {
+    const w = this.#waiting.get(id);
+    this.#waiting.delete(id);
+    return w;
   }
 
   #onMessage(m: FromWriter): void {
     if (m.type === 'done') {
       this.#inFlight -= m.results.length;
       for (const r of m.results) {
-        const w = this.#waiting.get(r.id);
+        const w = this.#take(r.id);
         if (!w) continue;
-        this.#waiting.delete(r.id);
         if (r.result) w.resolve(r.result);
         else w.reject(fromWire(r.error ?? { code: 'internal', message: 'no result' }));
       }
