@@ -179,6 +179,36 @@ CREATE INDEX tickets_expiry ON tickets(expires_at);
 ALTER TABLE conversations DROP COLUMN last_seq;
 ALTER TABLE conversations DROP COLUMN last_ts;`,
   },
+  {
+    version: 5,
+    name: 'fewer pages written per message: messages keyed by id alone',
+    // Message ids begin with their time, so a table keyed by id grows at its right edge: a batch
+    // of messages to many conversations writes a few adjacent pages instead of one random page
+    // per message, as (conv, id) did (ADR 0006). Lookups give both conv and id; id finds the row.
+    sql: `CREATE TABLE messages_by_id (
+  id TEXT NOT NULL PRIMARY KEY,
+  conv TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  pos INTEGER NOT NULL,
+  sender TEXT NOT NULL,
+  cid TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  mentions TEXT NOT NULL,
+  reply_to TEXT,
+  thread_root TEXT,
+  edited_at INTEGER,
+  deleted INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+INSERT INTO messages_by_id (id, conv, seq, pos, sender, cid, ts, text, mentions, reply_to,
+  thread_root, edited_at, deleted)
+  SELECT id, conv, seq, pos, sender, cid, ts, text, mentions, reply_to, thread_root, edited_at,
+    deleted FROM messages ORDER BY id;
+DROP TABLE messages;
+ALTER TABLE messages_by_id RENAME TO messages;
+CREATE UNIQUE INDEX messages_sender_cid ON messages(sender, cid);
+CREATE INDEX messages_thread ON messages(conv, thread_root, seq) WHERE thread_root IS NOT NULL;`,
+  },
 ];
 
 /** Applies the migrations not applied yet. Idempotent; safe to call at every start. */

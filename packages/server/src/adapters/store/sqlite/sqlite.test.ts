@@ -189,6 +189,22 @@ describe('SqliteStore', () => {
       const page = await store.changesSince('u', 1, 10);
       expect(page.events.map((e) => e.event.seq)).toEqual([2, 3]);
       expect(page.events[0]?.event).toMatchObject({ kind: 'message', text: 'old text' });
+      // The old message moved to the table keyed by id (version 5): found by id, still
+      // deduplicated by its client id, editable.
+      expect(await store.getMessage('c', 'm1')).toMatchObject({ seq: 2, text: 'old text' });
+      expect(await store.getMessage('other', 'm1')).toBeNull();
+      const retry = await store.append({
+        conv: 'c',
+        sender: 'u',
+        body: messageBody('again', { cid: 'k1' }),
+      });
+      expect(retry).toMatchObject({ dup: true, event: { id: 'm1', seq: 2 } });
+      await store.append({
+        conv: 'c',
+        sender: 'u',
+        body: { kind: 'edit', target: 'm1', text: 'edited', mentions: [] },
+      });
+      expect(await store.getMessage('c', 'm1')).toMatchObject({ text: 'edited' });
     } finally {
       await store.close();
       await removeDb(path);

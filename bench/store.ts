@@ -1,0 +1,247 @@
+/**
+ * Store benchmark: the storage layer alone, with no sockets, so that a change to the store can be
+ * measured without the noise of 2,000 connections on a 2-core machine.
+ *
+ *   node bench/dist/store.js [--store sqlite|postgres://...] [--rates 500,2000,8000]
+ *     [--seconds 10] [--conversations 1000]
+ *
+ * The pattern is S2's: direct conversations between pairs of users, each message from one member
+ * of a random conversation, sent open-loop at a fixed rate (scheduled by time, not by answers)
+ * through the Store port, as the server calls it. Per rate: appends/s acknowledged, latency from
+ * the call to the resolved promise (durable), and the CPU of this whole process (all threads:
+ * the SQLite writer and checkpointer included) per append, less the CPU of the pacing loop alone.
+ * Needs the server built (`npx tsc -b`).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Histogram } from './loadgen/histogram.js';
+import { REPO_ROOT } from './servers.js';
+
+/** The part of the server's Store port this benchmark uses. */
+interface Store {
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+  createUser(u: {
+    id: string;
+    username: string;
+    display_name: string;
+    password_hash: string | null;
+  }): Promise<unknown>;
+  createConversation(c: {
+    id: string;
+    kind: 'direct';
+    title: string;
+    workspace_id: null;
+    is_public: boolean;
+    created_by: string;
+    direct_key: string;
+    members: { user_id: string; role: 'member' }[];
+  }): Promise<unknown>;
+  append(input: {
+    conv: string;
+    sender: string;
+    body: {
+      kind: 'message';
+      id: string;
+      cid: string;
+      text: string;
+      reply_to: null;
+      thread_root: null;
+      mentions: string[];
+    };
+  }): Promise<unknown>;
+}
+
+interface Server {
+  openStore(url: string): Promise<Store>;
+}
+interface Ids {
+  newId(prefix: string): string;
+}
+
+interface Step {
+  rate: number;
+  appendsPerS: number;
+  failed: number;
+  latencyMs: { p50: number; p99: number; max: number };
+  cpuCores: number;
+  cpuUsPerAppend: number;
+}
+
+function parseArgs(argv: string[]) {
+  const opts = { store: 'sqlite', rates: [500, 2000, 8000], seconds: 10, conversations: 1000 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[++i] ?? '';
+    if (a === '--store') opts.store = v;
+    else if (a === '--rates') opts.rates = v.split(',').filter(Boolean).map(Number);
+    else if (a === '--seconds') opts.seconds = Number(v);
+    else if (a === '--conversations') opts.conversations = Number(v);
+    else throw new Error(`unknown argument ${a}`);
+  }
+  if (opts.rates.some((r) => !(r > 0)) || !(opts.seconds > 0) || !(opts.conversations > 0)) {
+    throw new Error('--rates, --seconds and --conversations take positive numbers');
+  }
+  return opts;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const cpuUs = () => {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+};
+
+/** Sends at `rate` for `seconds` (after a 2 s warm-up); waits for every append to settle. */
+async function runStep(
+  store: Store,
+  ids: Ids,
+  pairs: [string, string, string][],
+  rate: number,
+  seconds: number,
+): Promise<Step> {
+  const hist = new Histogram();
+  let failed = 0;
+  let acked = 0;
+  let measuring = false;
+  const pending = new Set<Promise<unknown>>();
+  const text = `${'x'.repeat(100)} benchmark message`;
+  const send = () => {
+    const [conv, a, b] = pairs[Math.floor(Math.random() * pairs.length)]!;
+    const sender = Math.random() < 0.5 ? a : b;
+    const t0 = performance.now();
+    const counted = measuring;
+    const p = store
+      .append({
+        conv,
+        sender,
+        body: {
+          kind: 'message',
+          id: ids.newId('m'),
+          cid: ids.newId('c'),
+          text,
+          reply_to: null,
+          thread_root: null,
+          mentions: [],
+        },
+      })
+      .then(
+        () => {
+          if (!counted) return;
+          acked++;
+          hist.record((performance.now() - t0) * 1000);
+        },
+        () => {
+          failed++;
+        },
+      )
+      .finally(() => pending.delete(p));
+    pending.add(p);
+  };
+  const run = async (ms: number) => {
+    const start = performance.now();
+    let sent = 0;
+    for (;;) {
+      const elapsed = performance.now() - start;
+      if (elapsed >= ms) break;
+      const due = rate === 0 ? 0 : Math.floor((elapsed / 1000) * rate);
+      while (sent < due) {
+        send();
+        sent++;
+      }
+      await sleep(1);
+    }
+  };
+  await run(2000);
+  measuring = true;
+  const c0 = cpuUs();
+  const t0 = performance.now();
+  await run(seconds * 1000);
+  const secs = (performance.now() - t0) / 1000;
+  const c1 = cpuUs();
+  measuring = false;
+  await Promise.all(pending);
+  const q = (p: number) => hist.percentile(p) / 1000;
+  return {
+    rate,
+    appendsPerS: acked / secs,
+    failed,
+    latencyMs: { p50: q(0.5), p99: q(0.99), max: hist.max / 1000 },
+    cpuCores: (c1 - c0) / 1e6 / secs,
+    cpuUsPerAppend: acked === 0 ? Number.NaN : (c1 - c0) / acked,
+  };
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const dist = (f: string) =>
+    import(pathToFileURL(path.join(REPO_ROOT, 'packages/server/dist', f)).href);
+  const server = (await dist('index.js')) as Server;
+  const ids = (await dist('util/ids.js')) as Ids;
+  let dir: string | undefined;
+  let url = opts.store;
+  if (url === 'sqlite') {
+    dir = mkdtempSync(path.join(tmpdir(), 'parley-store-bench-'));
+    url = `sqlite:${path.join(dir, 'parley.db')}`;
+  }
+  const store = await server.openStore(url);
+  const steps: Step[] = [];
+  try {
+    const run = ids.newId('b').slice(-8);
+    const pairs: [string, string, string][] = [];
+    for (let i = 0; i < opts.conversations; i++) {
+      const a = `u_${run}_${2 * i}`;
+      const b = `u_${run}_${2 * i + 1}`;
+      for (const id of [a, b]) {
+        await store.createUser({ id, username: id, display_name: id, password_hash: null });
+      }
+      const conv = `c_${run}_${i}`;
+      await store.createConversation({
+        id: conv,
+        kind: 'direct',
+        title: '',
+        workspace_id: null,
+        is_public: false,
+        created_by: a,
+        direct_key: `${a}:${b}`,
+        members: [
+          { user_id: a, role: 'member' },
+          { user_id: b, role: 'member' },
+        ],
+      });
+      pairs.push([conv, a, b]);
+    }
+    // The pacing loop wakes every millisecond: its own CPU, measured with nothing to send, is
+    // taken off every step's.
+    const idle = (await runStep(store, ids, pairs, 0, Math.min(opts.seconds, 5))).cpuCores;
+    process.stderr.write(`[store] pacing loop alone: ${idle.toFixed(3)} cores\n`);
+    for (const rate of opts.rates) {
+      const s = await runStep(store, ids, pairs, rate, opts.seconds);
+      s.cpuCores = Math.max(0, s.cpuCores - idle);
+      s.cpuUsPerAppend = (s.cpuCores * 1e6) / s.appendsPerS;
+      steps.push(s);
+      process.stderr.write(
+        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append), ${s.failed} failed\n`,
+      );
+    }
+  } finally {
+    await store.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+  const name = opts.store === 'sqlite' ? 'sqlite' : 'postgres';
+  const lines = [
+    `| store | rate/s | appends/s | failed | p50 ms | p99 ms | max ms | CPU (cores) | CPU us/append |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    ...steps.map(
+      (s) =>
+        `| ${name} | ${s.rate} | ${Math.round(s.appendsPerS)} | ${s.failed} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${s.latencyMs.max.toFixed(1)} | ${s.cpuCores.toFixed(2)} | ${s.cpuUsPerAppend.toFixed(1)} |`,
+    ),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e instanceof Error ? e.stack : String(e)}\n`);
+  process.exit(1);
+});
