@@ -45,6 +45,27 @@ const SQL = {
   title: 'UPDATE conversations SET title = ? WHERE id = ?',
 } as const;
 
+/**
+ * The event of a new message: its input with the seq and time the append gave it (also used to
+ * rebuild the event from a writer thread's short reply, `writer-protocol.ts`).
+ */
+export function messageEvent(input: AppendInput, seq: number, ts: number): MessageEvent {
+  const body = input.body as Extract<EventBody, { kind: 'message' }>;
+  return {
+    conv: input.conv,
+    seq,
+    sender: input.sender,
+    ts,
+    kind: 'message',
+    id: body.id,
+    cid: body.cid,
+    text: body.text,
+    reply_to: body.reply_to,
+    thread_root: body.thread_root,
+    mentions: body.mentions,
+  };
+}
+
 /** The JSON stored for a non-message event: exactly the fields of its kind. */
 function bodyJson(b: Exclude<EventBody, { kind: 'message' }>): string {
   switch (b.kind) {
@@ -107,17 +128,7 @@ export class Appender {
           body.thread_root,
         ).changes;
       if (inserted === 0) throw new DuplicateMessage(sender, body.cid);
-      const event: MessageEvent = {
-        ...base,
-        kind: 'message',
-        id: body.id,
-        cid: body.cid,
-        text: body.text,
-        reply_to: body.reply_to,
-        thread_root: body.thread_root,
-        mentions: body.mentions,
-      };
-      return { event, pos, dup: false };
+      return { event: messageEvent(input, seq, ts), pos, dup: false };
     }
 
     const target = 'target' in body ? body.target : null;

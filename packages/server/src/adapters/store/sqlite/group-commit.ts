@@ -6,6 +6,9 @@ import { mapError } from './errors.js';
 
 export type Outcome = { ok: true; result: AppendResult } | { ok: false; error: unknown };
 
+/** Appends in one transaction at most. */
+export const DEFAULT_MAX_BATCH = 512;
+
 /** One append in a transaction, and what became of it. */
 interface Slot {
   input: AppendInput;
@@ -37,7 +40,7 @@ export class GroupCommit {
   readonly #afterCommit: (() => void) | undefined;
 
   /** `afterCommit` runs after each transaction (committed or not), e.g. to wake a checkpointer. */
-  constructor(db: Db, appender: Appender, maxBatch = 512, afterCommit?: () => void) {
+  constructor(db: Db, appender: Appender, maxBatch = DEFAULT_MAX_BATCH, afterCommit?: () => void) {
     this.#db = db;
     this.#afterCommit = afterCommit;
     this.#appender = appender;

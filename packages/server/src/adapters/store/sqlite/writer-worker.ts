@@ -5,9 +5,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Appender } from './append.js';
 import { openDatabase, Statements } from './db.js';
-import { GroupCommit } from './group-commit.js';
+import { DEFAULT_MAX_BATCH, GroupCommit } from './group-commit.js';
 import { CheckpointTrigger, COMMITTER_AUTOCHECKPOINT_PAGES } from './wal.js';
-import { type FromWriter, type ToWriter, toWire } from './writer-protocol.js';
+import {
+  type FromWriter,
+  type ToWriter,
+  toWireResult,
+  type WireAppend,
+  type WireResult,
+} from './writer-protocol.js';
 
 const port = parentPort!;
 const { path, maxBatch, signal } = workerData as {
@@ -15,6 +21,7 @@ const { path, maxBatch, signal } = workerData as {
   maxBatch?: number;
   signal: Int32Array;
 };
+const batchSize = maxBatch ?? DEFAULT_MAX_BATCH;
 const db = openDatabase(path);
 // The checkpointer thread copies the WAL back as it grows; each commit wakes it when due. A
 // 64 MiB page cache holds the tail pages of the conversation-keyed indexes that appends write
@@ -22,41 +29,42 @@ const db = openDatabase(path);
 db.pragma(`wal_autocheckpoint = ${COMMITTER_AUTOCHECKPOINT_PAGES}`);
 db.pragma('cache_size = -65536');
 const checkpoints = new CheckpointTrigger(path, signal);
-const commit = new GroupCommit(db, new Appender(new Statements(db)), maxBatch, () =>
+const commit = new GroupCommit(db, new Appender(new Statements(db)), batchSize, () =>
   checkpoints.afterCommit(),
 );
 
-let out: Extract<FromWriter, { type: 'done' }>['results'] = [];
+/**
+ * Appends received and not committed yet. Every batch that arrived while the thread was busy
+ * (the last fsync) is committed together on the next turn: one transaction per `batchSize`.
+ */
+let queue: WireAppend[] = [];
 let scheduled = false;
-function reply(r: (typeof out)[number]): void {
-  out.push(r);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      const results = out;
-      out = [];
-      port.postMessage({ type: 'done', results } satisfies FromWriter);
-    });
+
+function flush(): void {
+  scheduled = false;
+  const all = queue;
+  queue = [];
+  for (let at = 0; at < all.length; at += batchSize) {
+    const batch = all.slice(at, at + batchSize);
+    const outcomes = commit.commitNow(batch.map((a) => a[1]));
+    const results = outcomes.map((o, i): WireResult => toWireResult(batch[i]![0], o));
+    port.postMessage({ type: 'done', results: JSON.stringify(results) } satisfies FromWriter);
   }
 }
 
 port.on('message', (m: ToWriter) => {
   if (m.type === 'append') {
-    for (const { id, input } of m.batch) {
-      commit.append(input).then(
-        (result) => reply({ id, result }),
-        (e: unknown) => reply({ id, error: toWire(e) }),
-      );
+    for (const a of JSON.parse(m.batch) as WireAppend[]) queue.push(a);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(flush);
     }
   } else if (m.type === 'close') {
+    flush();
     commit.close();
-    setImmediate(() => {
-      if (out.length > 0) port.postMessage({ type: 'done', results: out } satisfies FromWriter);
-      checkpoints.close();
-      db.close();
-      port.postMessage({ type: 'closed' } satisfies FromWriter);
-    });
+    checkpoints.close();
+    db.close();
+    port.postMessage({ type: 'closed' } satisfies FromWriter);
   }
 });
 port.postMessage({ type: 'ready' } satisfies FromWriter);

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { ParleyError } from '@parley/protocol';
 import type { AppendInput, AppendResult } from '../../../ports/store.js';
-import type { Appender } from './append.js';
+import { type Appender, messageEvent } from './append.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import {
@@ -10,9 +10,16 @@ import {
   newSignal,
   stopCheckpointer,
 } from './wal.js';
-import { type FromWriter, fromWire, type ToWriter } from './writer-protocol.js';
+import {
+  type FromWriter,
+  fromWire,
+  type ToWriter,
+  type WireAppend,
+  type WireResult,
+} from './writer-protocol.js';
 
 interface Waiter {
+  input: AppendInput;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -55,7 +62,7 @@ export class AppendWriter {
   readonly #checkpoints: CheckpointTrigger;
   readonly #waiting = new Map<number, Waiter>();
   #next = 1;
-  #batch: Extract<ToWriter, { type: 'append' }>['batch'] = [];
+  #batch: { id: number; input: AppendInput }[] = [];
   #scheduled = false;
   /** Appends sent to the writer thread whose results have not come back. */
   #inFlight = 0;
@@ -106,7 +113,7 @@ export class AppendWriter {
     }
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
+      this.#waiting.set(id, { input, resolve, reject });
       this.#batch.push({ id, input });
       if (!this.#scheduled) {
         this.#scheduled = true;
@@ -143,7 +150,8 @@ export class AppendWriter {
     }
     this.#inFlight += batch.length;
     this.batches.thread++;
-    this.#worker.postMessage({ type: 'append', batch } satisfies ToWriter);
+    const wire = batch.map((b): WireAppend => [b.id, b.input]);
+    this.#worker.postMessage({ type: 'append', batch: JSON.stringify(wire) } satisfies ToWriter);
   }
 
   #budgetLeft(): boolean {
@@ -155,7 +163,7 @@ export class AppendWriter {
     return this.#budgetUsedMs < this.#budget.ms;
   }
 
-  #commitInline(batch: Extract<ToWriter, { type: 'append' }>['batch'], inline: GroupCommit): void {
+  #commitInline(batch: { id: number; input: AppendInput }[], inline: GroupCommit): void {
     const t0 = performance.now();
     const outcomes = inline.commitNow(batch.map((b) => b.input));
     const took = performance.now() - t0;
@@ -180,12 +188,16 @@ export class AppendWriter {
 
   #onMessage(m: FromWriter): void {
     if (m.type === 'done') {
-      this.#inFlight -= m.results.length;
-      for (const r of m.results) {
-        const w = this.#take(r.id);
+      const results = JSON.parse(m.results) as WireResult[];
+      this.#inFlight -= results.length;
+      for (const r of results) {
+        const w = this.#take(r[0]);
         if (!w) continue;
-        if (r.result) w.resolve(r.result);
-        else w.reject(fromWire(r.error ?? { code: 'internal', message: 'no result' }));
+        if (r.length === 4) {
+          const [, pos, seq, ts] = r;
+          w.resolve({ event: messageEvent(w.input, seq, ts), pos, dup: false });
+        } else if (r[1] !== null) w.resolve(r[1]);
+        else w.reject(fromWire(r[2]));
       }
     } else if (m.type === 'closed') {
       void this.#worker.terminate();
