@@ -11,7 +11,29 @@ import type {
   MessageEvent,
   User,
 } from '@parley/protocol';
-import type { MemberRecord, UserRecord } from '../../ports/store.js';
+import type { AppendInput, EventBody, MemberRecord, UserRecord } from '../../ports/store.js';
+
+/**
+ * The event of a new message: its input with the seq and time the append gave it. Both SQL
+ * stores build it this way, and the SQLite store also rebuilds it from its writer thread's
+ * short reply.
+ */
+export function messageEvent(input: AppendInput, seq: number, ts: number): MessageEvent {
+  const body = input.body as Extract<EventBody, { kind: 'message' }>;
+  return {
+    conv: input.conv,
+    seq,
+    sender: input.sender,
+    ts,
+    kind: 'message',
+    id: body.id,
+    cid: body.cid,
+    text: body.text,
+    reply_to: body.reply_to,
+    thread_root: body.thread_root,
+    mentions: body.mentions,
+  };
+}
 
 export interface Dialect<B, J> {
   bool(v: B): boolean;

@@ -1,6 +1,7 @@
-import type { ConvEvent, MessageEvent } from '@parley/protocol';
+import type { ConvEvent } from '@parley/protocol';
 import { ParleyError } from '@parley/protocol';
 import type { AppendInput, AppendResult, EventBody } from '../../../ports/store.js';
+import { messageEvent } from '../rows.js';
 import type { Queryable } from './db.js';
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from './rows.js';
 
@@ -34,6 +35,40 @@ const SQL = {
   INSERT INTO events (conv, seq, sender, ts, kind, msg_id, body)
   SELECT $2::text, last_seq, $3::text, $1::bigint, $4::text, $5::text, $6::jsonb FROM s
   RETURNING pos, seq`,
+  /**
+   * Many messages in one round trip (the caller holds the append lock, so nothing else writes
+   * messages meanwhile). A message whose (sender, cid) is stored, or comes earlier in the same
+   * batch, is a retry: it takes no seq and comes back as dup. A message to a conversation that
+   * does not exist takes none either and does not come back. The others take the next seqs of
+   * their conversation in batch order, and their events are inserted in that order, so pos
+   * grows with seq.
+   */
+  messages: `WITH input AS (
+    SELECT * FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+      $8::text[], $9::text[], $10::text[])
+      AS t(ord, conv, sender, id, cid, text, mentions, reply_to, thread_root)),
+  fresh AS (SELECT i.* FROM input i
+    WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.sender = i.sender AND m.cid = i.cid)
+      AND NOT EXISTS (SELECT 1 FROM input j
+        WHERE j.sender = i.sender AND j.cid = i.cid AND j.ord < i.ord)),
+  counts AS (SELECT conv, count(*)::int AS n FROM fresh GROUP BY conv),
+  bumped AS (UPDATE conversations c SET last_seq = c.last_seq + counts.n, last_ts = $1
+    FROM counts WHERE c.id = counts.conv RETURNING c.id, c.last_seq - counts.n AS base),
+  numbered AS (SELECT f.*, (b.base + row_number() OVER (PARTITION BY f.conv ORDER BY f.ord))::int
+      AS seq FROM fresh f JOIN bumped b ON b.id = f.conv),
+  ev AS (INSERT INTO events (conv, seq, sender, ts, kind, msg_id, body)
+    SELECT conv, seq, sender, $1, 'message', id, NULL FROM numbered ORDER BY ord
+    RETURNING pos, conv, seq),
+  msg AS (INSERT INTO messages
+      (conv, id, seq, pos, sender, cid, ts, text, mentions, reply_to, thread_root)
+    SELECT n.conv, n.id, n.seq, ev.pos, n.sender, n.cid, $1, n.text, n.mentions::jsonb,
+      n.reply_to, n.thread_root
+    FROM numbered n JOIN ev ON ev.conv = n.conv AND ev.seq = n.seq)
+  SELECT n.ord, ev.pos, n.seq, false AS dup FROM numbered n JOIN ev ON ev.conv = n.conv
+    AND ev.seq = n.seq
+  UNION ALL
+  SELECT i.ord, NULL, NULL, true FROM input i WHERE NOT EXISTS (SELECT 1 FROM fresh f
+    WHERE f.ord = i.ord)`,
   findDup: `SELECT ${MESSAGE_COLUMNS}, pos FROM messages WHERE sender = $1 AND cid = $2`,
   edit: `UPDATE messages SET text = $1, mentions = $2::jsonb, edited_at = $3
     WHERE conv = $4 AND id = $5`,
@@ -106,20 +141,7 @@ export class Appender {
       const row = rows[0];
       if (row === undefined) throw new ParleyError('not_found', `no conversation ${conv}`);
       if (row.inserted === 0) throw new DuplicateMessage(sender, body.cid);
-      const event: MessageEvent = {
-        conv,
-        seq: row.seq,
-        sender,
-        ts,
-        kind: 'message',
-        id: body.id,
-        cid: body.cid,
-        text: body.text,
-        reply_to: body.reply_to,
-        thread_root: body.thread_root,
-        mentions: body.mentions,
-      };
-      return { event, pos: row.pos, dup: false };
+      return { event: messageEvent(input, row.seq, ts), pos: Number(row.pos), dup: false };
     }
 
     const fields = bodyFields(body);
@@ -137,6 +159,61 @@ export class Appender {
     await this.#materialize(db, input, body, ts, row.pos, row.seq);
     const event = { conv, seq: row.seq, sender, ts, kind: body.kind, ...fields } as ConvEvent;
     return { event, pos: row.pos, dup: false };
+  }
+
+  /**
+   * Appends many messages in one statement. Returns, in input order, the result of each new
+   * message, `dup` for a retry (the caller reads the original with `original`), or `null` for
+   * a conversation that does not exist. Throws when the statement fails as a whole: the caller
+   * rolls back to its savepoint and appends the messages one by one.
+   */
+  async applyMessages(
+    db: Queryable,
+    inputs: readonly AppendInput[],
+    ts: number,
+  ): Promise<(AppendResult | 'dup' | null)[]> {
+    const cols: unknown[][] = Array.from({ length: 9 }, () => []);
+    inputs.forEach((input, ord) => {
+      const b = input.body as Extract<EventBody, { kind: 'message' }>;
+      const row = [
+        ord,
+        input.conv,
+        input.sender,
+        b.id,
+        b.cid,
+        b.text,
+        JSON.stringify(b.mentions),
+        b.reply_to,
+        b.thread_root,
+      ];
+      for (let i = 0; i < 9; i++) cols[i]!.push(row[i]);
+    });
+    const { rows } = await db.query<{
+      ord: number;
+      pos: string | number | null;
+      seq: number | null;
+      dup: boolean;
+    }>(SQL.messages, [ts, ...cols]);
+    const out: (AppendResult | 'dup' | null)[] = inputs.map(() => null);
+    const lastPos = new Map<string, { seq: number; pos: number }>();
+    for (const r of [...rows].sort((a, b) => a.ord - b.ord)) {
+      if (r.dup) {
+        out[r.ord] = 'dup';
+        continue;
+      }
+      const input = inputs[r.ord]!;
+      const pos = Number(r.pos);
+      const seq = r.seq!;
+      // Within a conversation pos must grow with seq (ADR 0002); the statement inserts in batch
+      // order, and this checks it rather than trusting the plan.
+      const prev = lastPos.get(input.conv);
+      if (prev !== undefined && (seq <= prev.seq || pos <= prev.pos)) {
+        throw new Error('batched append assigned pos out of seq order');
+      }
+      lastPos.set(input.conv, { seq, pos });
+      out[r.ord] = { event: messageEvent(input, seq, ts), pos, dup: false };
+    }
+    return out;
   }
 
   /** The stored original of a duplicate message, with its current state. */

@@ -42,6 +42,8 @@ export class GroupCommit {
   #flight: Promise<void> | null = null;
   #scheduled = false;
   #closed = false;
+  /** Runs of messages written in one statement, and those that failed and went one by one. */
+  readonly runs = { batched: 0, fallback: 0 };
 
   constructor(pool: pg.Pool, appender: Appender, maxBatch = 512) {
     this.#pool = pool;
@@ -107,21 +109,80 @@ export class GroupCommit {
     await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK.space, LOCK.append]);
     const ts = Date.now();
     let sp: Savepoint = 'none';
-    for (const p of batch) {
-      const open = OPEN_SAVEPOINT[sp];
-      if (open !== null) await c.query(open);
-      try {
-        p.result = await this.#appender.apply(c, p.input, ts);
-        sp = 'used';
-      } catch (e) {
-        // A lost connection fails the whole batch.
-        if (isUnavailable(e)) throw e;
-        await c.query('ROLLBACK TO SAVEPOINT a');
-        sp = 'clean';
-        if (e instanceof DuplicateMessage) await this.#original(c, p, e);
-        else p.error = mapError(e);
-      }
+    for (let at = 0; at < batch.length; ) {
+      // A run of two or more messages goes in one statement; if that fails as a whole, its
+      // messages go one by one like every other append.
+      let end = at;
+      while (end < batch.length && batch[end]!.input.body.kind === 'message') end++;
+      if (end - at >= 2) {
+        const run = batch.slice(at, end);
+        sp = await this.#applyMessages(c, run, ts, sp);
+        if (run.every((p) => p.result !== undefined || p.error !== undefined)) {
+          at = end;
+          continue;
+        }
+      } else end = at + 1;
+      for (const p of batch.slice(at, end)) sp = await this.#applyOne(c, p, ts, sp);
+      at = end;
     }
+  }
+
+  /** One append in its own savepoint. Returns the savepoint's state after it. */
+  async #applyOne(c: pg.PoolClient, p: Pending, ts: number, sp: Savepoint): Promise<Savepoint> {
+    const open = OPEN_SAVEPOINT[sp];
+    if (open !== null) await c.query(open);
+    try {
+      p.result = await this.#appender.apply(c, p.input, ts);
+      return 'used';
+    } catch (e) {
+      // A lost connection fails the whole batch.
+      if (isUnavailable(e)) throw e;
+      await c.query('ROLLBACK TO SAVEPOINT a');
+      if (e instanceof DuplicateMessage) await this.#original(c, p, e);
+      else p.error = mapError(e);
+      return 'clean';
+    }
+  }
+
+  /**
+   * A run of messages in one statement, in one savepoint: one round trip for the run instead
+   * of two per message. Leaves every message of the run unsettled when the statement failed.
+   */
+  async #applyMessages(
+    c: pg.PoolClient,
+    run: Pending[],
+    ts: number,
+    sp: Savepoint,
+  ): Promise<Savepoint> {
+    const open = OPEN_SAVEPOINT[sp];
+    if (open !== null) await c.query(open);
+    let out: Awaited<ReturnType<Appender['applyMessages']>>;
+    try {
+      out = await this.#appender.applyMessages(
+        c,
+        run.map((p) => p.input),
+        ts,
+      );
+    } catch (e) {
+      if (isUnavailable(e)) throw e;
+      await c.query('ROLLBACK TO SAVEPOINT a');
+      this.runs.fallback++;
+      return 'clean';
+    }
+    this.runs.batched++;
+    for (let i = 0; i < run.length; i++) {
+      const p = run[i]!;
+      const o = out[i];
+      if (o === 'dup') {
+        // The run is written already: an error here must not roll back to its savepoint, so
+        // it fails the whole batch (every append rejects and is retried).
+        const { sender, body } = p.input;
+        p.result = await this.#appender.original(c, sender, (body as { cid: string }).cid);
+      } else if (o === null || o === undefined) {
+        p.error = new ParleyError('not_found', `no conversation ${p.input.conv}`);
+      } else p.result = o;
+    }
+    return 'used';
   }
 
   /** Settles a duplicate with the stored original (read after its savepoint rolled back). */

@@ -195,6 +195,46 @@ describe('PostgresStore', () => {
     }
   });
 
+  it('writes a run of messages in one statement, and one by one when that statement fails', async () => {
+    const db = await freshDatabase('runs');
+    const s = await open(db.url);
+    try {
+      await seedConversation(s);
+      const burst = (texts: string[], id?: string) =>
+        Promise.allSettled(
+          texts.map((t, i) =>
+            s.append({
+              conv: 'c',
+              sender: 'u0',
+              body: messageBody(t, i === 1 && id ? { id } : {}),
+            }),
+          ),
+        );
+      const first = await burst(['a', 'b', 'c']);
+      expect(first.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+      expect(s.appendRuns()).toEqual({ batched: 1, fallback: 0 });
+      // A message id that exists fails the statement as a whole (primary key): the run is
+      // rolled back to its savepoint and written one by one, so only that message fails.
+      const taken = (await s.history('c', { after: 0, limit: 10 })).events.find(
+        (e) => e.kind === 'message',
+      ) as { id: string };
+      const second = await burst(['d', 'e', 'f'], taken.id);
+      expect(second.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(s.appendRuns()).toEqual({ batched: 1, fallback: 1 });
+      const h = await s.history('c', { after: 0, limit: 10 });
+      expect(h.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(h.events.slice(1).map((e) => (e as { text: string }).text)).toEqual([
+        'a',
+        'b',
+        'c',
+        'd',
+        'f',
+      ]);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('flushes pending appends on close and refuses appends after it', async () => {
     const db = await freshDatabase('close');
     const s = await open(db.url);

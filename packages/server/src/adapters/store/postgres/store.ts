@@ -235,6 +235,14 @@ export class PostgresStore implements Store {
   }
 
   // --- events ---------------------------------------------------------------------------------
+  /**
+   * Runs of messages this node wrote in one statement, and runs that failed as a whole and were
+   * written one by one, since the store opened. For tests and diagnostics.
+   */
+  appendRuns(): { batched: number; fallback: number } {
+    return { ...this.#commit.runs };
+  }
+
   append(input: AppendInput): Promise<AppendResult> {
     return this.#commit.append(input);
   }

@@ -1,6 +1,7 @@
-import type { ConvEvent, MessageEvent } from '@parley/protocol';
+import type { ConvEvent } from '@parley/protocol';
 import { ParleyError } from '@parley/protocol';
 import type { AppendInput, AppendResult, EventBody } from '../../../ports/store.js';
+import { messageEvent } from '../rows.js';
 import type { Statements } from './db.js';
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from './rows.js';
 
@@ -44,27 +45,6 @@ const SQL = {
     AND left_pos IS NULL`,
   title: 'UPDATE conversations SET title = ? WHERE id = ?',
 } as const;
-
-/**
- * The event of a new message: its input with the seq and time the append gave it (also used to
- * rebuild the event from a writer thread's short reply, `writer-protocol.ts`).
- */
-export function messageEvent(input: AppendInput, seq: number, ts: number): MessageEvent {
-  const body = input.body as Extract<EventBody, { kind: 'message' }>;
-  return {
-    conv: input.conv,
-    seq,
-    sender: input.sender,
-    ts,
-    kind: 'message',
-    id: body.id,
-    cid: body.cid,
-    text: body.text,
-    reply_to: body.reply_to,
-    thread_root: body.thread_root,
-    mentions: body.mentions,
-  };
-}
 
 /** The JSON stored for a non-message event: exactly the fields of its kind. */
 function bodyJson(b: Exclude<EventBody, { kind: 'message' }>): string {

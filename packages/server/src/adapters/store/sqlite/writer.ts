@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { ParleyError } from '@parley/protocol';
 import type { AppendInput, AppendResult } from '../../../ports/store.js';
-import { type Appender, messageEvent } from './append.js';
+import { messageEvent } from '../rows.js';
+import type { Appender } from './append.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import {

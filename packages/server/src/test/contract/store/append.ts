@@ -34,6 +34,54 @@ export function appendTests(ctx: StoreContext): void {
       expect(h.more).toBe(false);
     });
 
+    it('settles a burst over several conversations: retries, a missing conversation', async () => {
+      // One batch (one turn of the event loop) of messages: stores may write such a run in one
+      // statement, and must still give each its own outcome.
+      const s = ctx.store();
+      const [a, b] = await makeUsers(s, 2);
+      const c1 = await makeGroup(s, a!, [b!]);
+      const c2 = await makeGroup(s, b!, [a!]);
+      const stored = await send(s, c1, a!, 'stored', { cid: uid('cid') });
+      const base2 = (await s.getConversation(c2))!.last_seq;
+      const again = uid('cid');
+      const settled = await Promise.allSettled([
+        s.append({ conv: c1, sender: a!, body: messageBody('1a') }),
+        s.append({ conv: c2, sender: b!, body: messageBody('2a') }),
+        s.append({ conv: c1, sender: a!, body: messageBody('retry', { cid: stored.cid }) }),
+        s.append({ conv: uid('missing'), sender: a!, body: messageBody('nowhere') }),
+        s.append({ conv: c2, sender: a!, body: messageBody('2b', { cid: again }) }),
+        s.append({ conv: c1, sender: b!, body: messageBody('1b') }),
+        s.append({ conv: c2, sender: a!, body: messageBody('2b again', { cid: again }) }),
+      ]);
+      const value = (i: number) => {
+        const r = settled[i]!;
+        if (r.status !== 'fulfilled') throw new Error(`append ${i} failed: ${String(r.reason)}`);
+        return r.value;
+      };
+      expect(settled[3]).toMatchObject({ status: 'rejected', reason: { code: 'not_found' } });
+      expect(value(2)).toMatchObject({ dup: true, event: { id: stored.id, seq: stored.seq } });
+      expect(value(6)).toMatchObject({ dup: true, event: { id: asMessage(value(4)).id } });
+      expect(value(6).event!.seq).toBe(value(4).event!.seq);
+      // The new ones: the next seqs of each conversation in submission order, pos in seq order.
+      expect([value(0), value(5)].map((r) => r.event!.seq)).toEqual([
+        stored.seq + 1,
+        stored.seq + 2,
+      ]);
+      expect([value(1), value(4)].map((r) => r.event!.seq)).toEqual([base2 + 1, base2 + 2]);
+      for (const [x, y] of [
+        [value(0), value(5)],
+        [value(1), value(4)],
+      ] as const) {
+        expect(y.pos).toBeGreaterThan(x.pos);
+      }
+      expect(value(4).event).toMatchObject({ kind: 'message', text: '2b', sender: a, conv: c2 });
+      const h1 = await s.history(c1, { after: stored.seq - 1, limit: 10 });
+      expect(h1.events.map((e) => (e as MessageEvent).text)).toEqual(['stored', '1a', '1b']);
+      const h2 = await s.history(c2, { after: base2, limit: 10 });
+      expect(h2.events.map((e) => (e as MessageEvent).text)).toEqual(['2a', '2b']);
+      expect((await s.getConversation(c2))!.last_seq).toBe(base2 + 2);
+    });
+
     it('returns the stored event with its seq, ts, sender and pos', async () => {
       const s = ctx.store();
       const [a] = await makeUsers(s, 1);
