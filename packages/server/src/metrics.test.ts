@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Counter } from './metrics.js';
+import { Counter, Metrics } from './metrics.js';
 
 describe('Counter', () => {
   it('keys labels in name order, escapes quotes, backslashes and newlines', () => {
@@ -20,5 +20,20 @@ describe('Counter', () => {
       'parley_x_total{code="say \\"hi\\"\\\\\\n"} 1',
       'parley_x_total 1',
     ]);
+  });
+});
+
+describe('Metrics', () => {
+  const utilization = (text: string) =>
+    Number(/^parley_event_loop_utilization (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+
+  it('reports the event loop busy since the previous scrape, idle after a wait', async () => {
+    const m = new Metrics();
+    m.render();
+    const until = performance.now() + 60;
+    while (performance.now() < until) {} // the loop never waits
+    expect(utilization(m.render())).toBeGreaterThan(0.5);
+    await new Promise((r) => setTimeout(r, 120)); // the loop waits in the poll phase
+    expect(utilization(m.render())).toBeLessThan(0.5);
   });
 });

@@ -2,6 +2,7 @@
  * A small Prometheus registry: counters, gauges and histograms rendered in the text exposition
  * format at `/metrics`. Constructed once in the composition root and passed to who records.
  */
+import { performance } from 'node:perf_hooks';
 
 type Labels = Record<string, string>;
 
@@ -146,7 +147,15 @@ export class Metrics {
     'Changes refused with `unavailable` because too many appends were waiting for a commit.',
   );
 
+  /** Event-loop utilization at the previous scrape (`parley_event_loop_utilization`). */
+  #elu = performance.eventLoopUtilization();
+
   render(): string {
+    // The share of wall time the event loop spent running, not waiting in the poll phase,
+    // since the previous scrape. It reads libuv's own counters, so it costs no timer.
+    const elu = performance.eventLoopUtilization();
+    const busy = performance.eventLoopUtilization(elu, this.#elu).utilization;
+    this.#elu = elu;
     const all = [
       this.connections,
       this.connectionsTotal,
@@ -169,6 +178,9 @@ export class Metrics {
       '# HELP process_heap_used_bytes V8 heap used.',
       '# TYPE process_heap_used_bytes gauge',
       `process_heap_used_bytes ${mem.heapUsed}`,
+      '# HELP parley_event_loop_utilization Share of the time since the previous scrape the main thread was busy (0-1); near 1, it is the limit.',
+      '# TYPE parley_event_loop_utilization gauge',
+      `parley_event_loop_utilization ${busy.toFixed(4)}`,
     ];
     return `${all.map((m) => m.render()).join('\n')}\n${extra.join('\n')}\n`;
   }
