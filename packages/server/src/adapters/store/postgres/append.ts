@@ -141,7 +141,7 @@ export class Appender {
       const row = rows[0];
       if (row === undefined) throw new ParleyError('not_found', `no conversation ${conv}`);
       if (row.inserted === 0) throw new DuplicateMessage(sender, body.cid);
-      return { event: messageEvent(input, row.seq, ts), pos: Number(row.pos), dup: false };
+      return { event: messageEvent(input, row.seq, ts), pos: row.pos, dup: false };
     }
 
     const fields = bodyFields(body);
@@ -190,7 +190,7 @@ export class Appender {
     });
     const { rows } = await db.query<{
       ord: number;
-      pos: string | number | null;
+      pos: number | null;
       seq: number | null;
       dup: boolean;
     }>(SQL.messages, [ts, ...cols]);
@@ -202,7 +202,7 @@ export class Appender {
         continue;
       }
       const input = inputs[r.ord]!;
-      const pos = Number(r.pos);
+      const pos = r.pos!;
       const seq = r.seq!;
       // Within a conversation pos must grow with seq (ADR 0002); the statement inserts in batch
       // order, and this checks it rather than trusting the plan.

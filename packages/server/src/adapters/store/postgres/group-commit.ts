@@ -110,20 +110,16 @@ export class GroupCommit {
     const ts = Date.now();
     let sp: Savepoint = 'none';
     for (let at = 0; at < batch.length; ) {
-      // A run of two or more messages goes in one statement; if that fails as a whole, its
-      // messages go one by one like every other append.
+      // A run of two or more messages goes in one statement; every other append alone.
       let end = at;
       while (end < batch.length && batch[end]!.input.body.kind === 'message') end++;
       if (end - at >= 2) {
-        const run = batch.slice(at, end);
-        sp = await this.#applyMessages(c, run, ts, sp);
-        if (run.every((p) => p.result !== undefined || p.error !== undefined)) {
-          at = end;
-          continue;
-        }
-      } else end = at + 1;
-      for (const p of batch.slice(at, end)) sp = await this.#applyOne(c, p, ts, sp);
-      at = end;
+        sp = await this.#applyMessages(c, batch.slice(at, end), ts, sp);
+        at = end;
+      } else {
+        sp = await this.#applyOne(c, batch[at]!, ts, sp);
+        at++;
+      }
     }
   }
 
@@ -146,7 +142,7 @@ export class GroupCommit {
 
   /**
    * A run of messages in one statement, in one savepoint: one round trip for the run instead
-   * of two per message. Leaves every message of the run unsettled when the statement failed.
+   * of two per message. If the statement fails as a whole, the run goes one by one.
    */
   async #applyMessages(
     c: pg.PoolClient,
@@ -167,7 +163,9 @@ export class GroupCommit {
       if (isUnavailable(e)) throw e;
       await c.query('ROLLBACK TO SAVEPOINT a');
       this.runs.fallback++;
-      return 'clean';
+      let after: Savepoint = 'clean';
+      for (const p of run) after = await this.#applyOne(c, p, ts, after);
+      return after;
     }
     this.runs.batched++;
     for (let i = 0; i < run.length; i++) {
@@ -178,7 +176,7 @@ export class GroupCommit {
         // it fails the whole batch (every append rejects and is retried).
         const { sender, body } = p.input;
         p.result = await this.#appender.original(c, sender, (body as { cid: string }).cid);
-      } else if (o === null || o === undefined) {
+      } else if (o === null) {
         p.error = new ParleyError('not_found', `no conversation ${p.input.conv}`);
       } else p.result = o;
     }

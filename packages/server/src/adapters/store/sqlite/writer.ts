@@ -48,10 +48,9 @@ export const INLINE_BUDGET: InlineBudget = { ms: 100, windowMs: 1000, slowMs: 2 
 /**
  * Commits appends, batched per event-loop turn, and resolves each once its commit returned
  * (durable). Under light load a batch commits right here on the event loop, on the store's own
-connection:
- * a thread hand-off costs more CPU than the commit itself then. Once commits would take more
- * than the budget allows (`INLINE_BUDGET`), batches go to the writer thread (`writer-worker.ts`) so
- * that fsyncs stop blocking the event loop. A batch commits inline only while the writer has
+ * connection: a thread hand-off costs more CPU than the commit itself then. Once commits would
+ * take more than the budget allows (`INLINE_BUDGET`), batches go to the writer thread
+ * (`writer-worker.ts`) so that fsyncs stop blocking the event loop. A batch commits inline only while the writer has
  * nothing in flight, so results still settle in commit order, and callers that publish on
  * resolve publish in stream order.
  */
