@@ -122,6 +122,10 @@ export function markdown(r: ScenarioResult): string {
         );
       }
     }
+    out.push(
+      '',
+      'RSS/conn in this table is rough: memory the setup used (password hashing for every account) may be returned to the system meanwhile, which can even make it negative. S3 measures it.',
+    );
   } else {
     out.push(
       '| server | connected | failed | connect s | RSS before MiB | RSS connected MiB | RSS/conn KiB | RSS/conn after idle KiB | idle server CPU (cores) | loadgen CPU (cores) | closed while idle |',

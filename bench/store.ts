@@ -52,6 +52,7 @@ interface Store {
       mentions: string[];
     };
   }): Promise<unknown>;
+  appendBatches?(): { inline: number; thread: number } | null;
 }
 
 interface Server {
@@ -221,8 +222,10 @@ async function main(): Promise<void> {
       s.cpuCores = Math.max(0, s.cpuCores - idle);
       s.cpuUsPerAppend = (s.cpuCores * 1e6) / s.appendsPerS;
       steps.push(s);
+      // SQLite: how many commit batches ran on the event loop and on the writer thread so far.
+      const b = store.appendBatches?.();
       process.stderr.write(
-        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append), ${s.failed} failed\n`,
+        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append), ${s.failed} failed${b ? `; batches so far: ${b.inline} inline, ${b.thread} on the writer thread` : ''}\n`,
       );
     }
   } finally {

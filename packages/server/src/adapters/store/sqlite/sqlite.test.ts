@@ -63,7 +63,10 @@ async function withSeededStore(
 // store without a writer thread.
 const MODES: [string, Mode][] = [
   ['sqlite (default: inline, writer thread past the budget)', {}],
-  ['sqlite (writer thread only)', { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2 } }],
+  [
+    'sqlite (writer thread only)',
+    { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2, slowChargeMs: 25 } },
+  ],
   ['sqlite (no writer thread)', { writerThread: false }],
 ];
 for (const [name, mode] of MODES) {
@@ -213,7 +216,7 @@ describe('SqliteStore', () => {
 
   it.each([
     ['the event loop', {}],
-    ['the writer thread', { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2 } }],
+    ['the writer thread', { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2, slowChargeMs: 25 } }],
   ] as [string, Mode][])('copies the WAL back on its own thread after commits on %s', (_, mode) =>
     withSeededStore(mode, async (store, path) => {
       const before = statSync(path).size;
@@ -242,47 +245,61 @@ describe('SqliteStore', () => {
     // 0.5 ms in every 3: a commit or two of each window run on the event loop, the rest on the
     // thread. Bursts keep the thread busy while the budget renews; an inline commit then would
     // overtake the appends in flight on the thread.
-    withSeededStore({ inlineBudget: { ms: 0.5, windowMs: 3, slowMs: 2 } }, async (store) => {
-      const settled: number[] = [];
-      const seqs: number[] = [];
-      const all: Promise<unknown>[] = [];
-      for (let i = 0; i < 2000; i++) {
-        all.push(
-          store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) }).then((r) => {
-            seqs[i] = r.event?.seq ?? -1;
-            settled.push(r.event?.seq ?? -1);
-          }),
-        );
-        if (i % 10 === 0) await new Promise((r) => setImmediate(r));
-        // Now and then a pause: the thread goes idle, the next batch may commit inline again.
-        if (i % 200 === 199) {
-          await Promise.all(all);
-          await new Promise((r) => setTimeout(r, 5));
+    withSeededStore(
+      { inlineBudget: { ms: 0.5, windowMs: 3, slowMs: 2, slowChargeMs: 25 } },
+      async (store) => {
+        const settled: number[] = [];
+        const seqs: number[] = [];
+        const all: Promise<unknown>[] = [];
+        for (let i = 0; i < 2000; i++) {
+          all.push(
+            store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) }).then((r) => {
+              seqs[i] = r.event?.seq ?? -1;
+              settled.push(r.event?.seq ?? -1);
+            }),
+          );
+          if (i % 10 === 0) await new Promise((r) => setImmediate(r));
+          // Now and then a pause: the thread goes idle, the next batch may commit inline again.
+          if (i % 200 === 199) {
+            await Promise.all(all);
+            await new Promise((r) => setTimeout(r, 5));
+          }
         }
-      }
-      await Promise.all(all);
-      // seq 1 is the owner's join: append i gets seq i + 2, and they settle in that order.
-      const expected = Array.from({ length: all.length }, (_, i) => i + 2);
-      expect(seqs).toEqual(expected);
-      expect(settled).toEqual(expected);
-      const batches = store.appendBatches();
-      expect(batches?.inline).toBeGreaterThanOrEqual(10);
-      expect(batches?.thread).toBeGreaterThan(0);
-    }));
+        await Promise.all(all);
+        // seq 1 is the owner's join: append i gets seq i + 2, and they settle in that order.
+        const expected = Array.from({ length: all.length }, (_, i) => i + 2);
+        expect(seqs).toEqual(expected);
+        expect(settled).toEqual(expected);
+        const batches = store.appendBatches();
+        expect(batches?.inline).toBeGreaterThanOrEqual(10);
+        expect(batches?.thread).toBeGreaterThan(0);
+      },
+    ));
 
-  it('hands commits to the writer thread for the rest of the window after a slow inline commit', () =>
-    // Every commit counts as slow (slowMs 0): the first one of the minute runs inline.
-    withSeededStore({ inlineBudget: { ms: 1000, windowMs: 60_000, slowMs: 0 } }, async (store) => {
-      for (let i = 0; i < 10; i++) {
-        await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
-      }
-      expect(store.appendBatches()).toEqual({ inline: 1, thread: 9 });
-    }));
+  it('hands commits to the writer thread for the rest of the window after a few slow inline commits', () =>
+    // Every commit counts as slow (slowMs 0) and is charged 250 of the 1,000 ms: the first four
+    // of the minute run inline.
+    withSeededStore(
+      { inlineBudget: { ms: 1000, windowMs: 60_000, slowMs: 0, slowChargeMs: 250 } },
+      async (store) => {
+        for (let i = 0; i < 10; i++) {
+          await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
+        }
+        expect(store.appendBatches()).toEqual({ inline: 4, thread: 6 });
+      },
+    ));
 
   it('commits every batch on the event loop while under the inline budget', () =>
     // A generous budget, and no commit counts as slow: this machine's fsyncs vary.
     withSeededStore(
-      { inlineBudget: { ms: 10_000, windowMs: 60_000, slowMs: Number.POSITIVE_INFINITY } },
+      {
+        inlineBudget: {
+          ms: 10_000,
+          windowMs: 60_000,
+          slowMs: Number.POSITIVE_INFINITY,
+          slowChargeMs: 0,
+        },
+      },
       async (store) => {
         for (let i = 0; i < 20; i++) {
           await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });

@@ -49,9 +49,9 @@ export interface SqliteStoreOptions {
   writerThread?: boolean;
   /**
    * With the writer thread: how long the event loop may spend committing appends itself while
-   * the thread is idle, `ms` in every `windowMs`, and none for the rest of the window after a
-   * commit of `slowMs` or more (default 100 in 1,000, slow from 2; `ms` 0: always the thread).
-   * ADR 0005.
+   * the thread is idle, `ms` in every `windowMs`; a commit of `slowMs` or more counts as at
+   * least `slowChargeMs` (default 100 in 1,000, slow from 2 ms, charged 25; `ms` 0: always the
+   * thread). ADR 0005, 0008.
    */
   inlineBudget?: InlineBudget;
 }
