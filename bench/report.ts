@@ -45,6 +45,8 @@ export interface StepResult {
 
 export interface TargetResult {
   kind: TargetKind;
+  /** With `--rounds`: which round (1, 2, …) this run of the target was. */
+  round?: number;
   status: 'ok' | 'skipped' | 'failed';
   error?: string;
   setupMs: number;
@@ -77,6 +79,8 @@ export interface ScenarioResult {
   date: string;
   machine: Record<string, string | number>;
   config: Scenario;
+  /** How many times every target ran, alternating (`--rounds`; 1 when absent). */
+  rounds?: number;
   targets: TargetResult[];
   checks: string[];
 }
@@ -85,6 +89,10 @@ const f = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 const int = (n: number) => Math.round(n).toLocaleString('en-US');
 const kb = (b: number | undefined) => (b === undefined ? '-' : f(b / 1024, 1));
 const mb = (b: number | undefined) => (b === undefined ? '-' : f(b / 1048576, 1));
+
+/** The target's name, with its round when the run had several. */
+const label = (r: { rounds?: number }, t: TargetResult) =>
+  (r.rounds ?? 1) > 1 ? `${t.kind} #${t.round ?? 1}` : t.kind;
 
 export function markdown(r: ScenarioResult): string {
   const out: string[] = [];
@@ -98,7 +106,7 @@ export function markdown(r: ScenarioResult): string {
   out.push('');
   for (const t of r.targets) {
     if (t.status !== 'ok')
-      out.push(`- **${t.kind}**: ${t.status}${t.error ? ` (${t.error})` : ''}`);
+      out.push(`- **${label(r, t)}**: ${t.status}${t.error ? ` (${t.error})` : ''}`);
   }
   if (r.targets.some((t) => t.status !== 'ok')) out.push('');
   const ok = r.targets.filter((t) => t.status === 'ok');
@@ -116,7 +124,7 @@ export function markdown(r: ScenarioResult): string {
         if (s.maxSendLagMs > 50) notes.push(`send lag ${int(s.maxSendLagMs)} ms`);
         if (s.drainMs > r.config.drainMs + 1500) notes.push(`drain ${f(s.drainMs / 1000)} s`);
         out.push(
-          `| ${t.kind} | ${int(s.rate)} | ${int(s.sentPerS)} | ${int(s.deliveriesPerS)} | ${int(s.loss)} (${f(s.lossPct, 2)}%) | ${f(s.latencyMs.p50, 2)} | ${f(s.latencyMs.p99, 2)} | ${f(s.latencyMs.max, 1)} | ${
+          `| ${label(r, t)} | ${int(s.rate)} | ${int(s.sentPerS)} | ${int(s.deliveriesPerS)} | ${int(s.loss)} (${f(s.lossPct, 2)}%) | ${f(s.latencyMs.p50, 2)} | ${f(s.latencyMs.p99, 2)} | ${f(s.latencyMs.max, 1)} | ${
             s.ackMs ? `${f(s.ackMs.p50, 2)} / ${f(s.ackMs.p99, 2)} / ${f(s.ackMs.max, 1)}` : '-'
           } | ${f(s.serverCpuCores, 2)} | ${f(s.cpuUsPerDelivery, 2)} | ${f(s.loadgenCpuCores, 2)} | ${kb(t.rssPerConnBytes)} | ${notes.join('; ')} |`,
         );
@@ -133,7 +141,7 @@ export function markdown(r: ScenarioResult): string {
     out.push('|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
     for (const t of ok) {
       out.push(
-        `| ${t.kind} | ${int(t.connect?.ok ?? 0)} | ${int(t.connect?.failed ?? 0)} | ${f((t.connect?.ms ?? 0) / 1000, 1)} | ${mb(t.rssBeforeBytes)} | ${mb(t.rssAfterBytes)} | ${kb(t.rssPerConnBytes)} | ${kb(t.idle?.rssPerConnEndBytes)} | ${f(t.idle?.serverCpuCores ?? Number.NaN, 3)} | ${f(t.idle?.loadgenCpuCores ?? Number.NaN, 3)} | ${t.idle?.closes ?? '-'} |`,
+        `| ${label(r, t)} | ${int(t.connect?.ok ?? 0)} | ${int(t.connect?.failed ?? 0)} | ${f((t.connect?.ms ?? 0) / 1000, 1)} | ${mb(t.rssBeforeBytes)} | ${mb(t.rssAfterBytes)} | ${kb(t.rssPerConnBytes)} | ${kb(t.idle?.rssPerConnEndBytes)} | ${f(t.idle?.serverCpuCores ?? Number.NaN, 3)} | ${f(t.idle?.loadgenCpuCores ?? Number.NaN, 3)} | ${t.idle?.closes ?? '-'} |`,
       );
     }
   }
@@ -148,8 +156,24 @@ export function markdown(r: ScenarioResult): string {
 
 const mark = (ok: boolean) => (ok ? 'PASS' : 'FAIL');
 
-/** The issue's targets, evaluated for Parley against the baselines of the same run. */
+/**
+ * The issue's targets, evaluated for Parley against the baselines of the same run; with several
+ * rounds, per round and then over the rounds (`medianChecks`).
+ */
 export function checks(r: Omit<ScenarioResult, 'checks'>): string[] {
+  const rounds = r.rounds ?? 1;
+  const out: string[] = [];
+  for (let k = 1; k <= rounds; k++) {
+    const targets = r.targets.filter((t) => (t.round ?? 1) === k);
+    const lines = roundChecks({ ...r, targets });
+    out.push(...(rounds > 1 ? lines.map((l) => `round ${k}: ${l}`) : lines));
+  }
+  if (rounds > 1) out.push(...medianChecks(r));
+  return out;
+}
+
+/** The checks of one round's targets. */
+function roundChecks(r: Omit<ScenarioResult, 'checks'>): string[] {
   const parley = r.targets.find((t) => t.kind === 'parley' && t.status === 'ok');
   const raw = r.targets.find((t) => t.kind === 'raw-ws' && t.status === 'ok');
   if (!parley) return ['Parley not measured in this run: targets not evaluated.'];
@@ -189,6 +213,71 @@ export function checks(r: Omit<ScenarioResult, 'checks'>): string[] {
     const b = raw?.idle?.rssPerConnEndBytes ?? raw?.rssPerConnBytes ?? Number.NaN;
     out.push(
       `S3 RSS per idle connection: Parley ${kb(p)} KiB, raw ws ${kb(b)} KiB, ratio ${f(p / b, 2)} (<= 1.5) ${raw ? mark(p / b <= 1.5) : 'n/a'}`,
+    );
+  }
+  return out;
+}
+
+export function median(xs: number[]): number {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b);
+  if (v.length === 0) return Number.NaN;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 === 1 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
+/**
+ * Over all rounds: loss must be zero in every round; latency and the CPU ratio (Parley against
+ * raw `ws` of the same round) are judged by their median over the rounds.
+ */
+function medianChecks(r: Omit<ScenarioResult, 'checks'>): string[] {
+  const rounds = r.rounds ?? 1;
+  const pairs: { parley: TargetResult; raw: TargetResult | undefined }[] = [];
+  for (let k = 1; k <= rounds; k++) {
+    const of = (kind: TargetKind) =>
+      r.targets.find((t) => t.kind === kind && (t.round ?? 1) === k && t.status === 'ok');
+    const parley = of('parley');
+    if (parley) pairs.push({ parley, raw: of('raw-ws') });
+  }
+  if (pairs.length === 0) return [];
+  const n = `median of ${pairs.length} rounds`;
+  const out: string[] = [];
+  if (r.scenario === 'S1') {
+    for (const s of pairs[0]!.parley.steps) {
+      const steps = pairs.map((p) => ({
+        p: p.parley.steps.find((x) => x.rate === s.rate),
+        b: p.raw?.steps.find((x) => x.rate === s.rate),
+      }));
+      const loss = Math.max(...steps.map((x) => x.p?.loss ?? Number.POSITIVE_INFINITY));
+      const p99 = median(steps.map((x) => x.p?.latencyMs.p99 ?? Number.NaN));
+      const ratios = steps.map((x) =>
+        x.p && x.b ? x.p.cpuUsPerDelivery / x.b.cpuUsPerDelivery : Number.NaN,
+      );
+      const ratio = median(ratios);
+      out.push(
+        `S1 ${s.rate} msgs/s, ${n}: loss ${loss} in the worst round (target 0) ${mark(loss <= 0)}; p99 ${f(p99, 1)} ms (<= 50) ${mark(p99 <= 50)}; CPU/delivery ${f(ratio, 2)}x raw ws (<= 1.2; rounds ${ratios.map((x) => f(x, 2)).join(', ')}) ${Number.isFinite(ratio) ? mark(ratio <= 1.2) : 'n/a'}`,
+      );
+    }
+  } else if (r.scenario === 'S2') {
+    const steps = pairs.map(
+      (p) => p.parley.steps.find((x) => x.rate === 8000) ?? p.parley.steps.at(-1),
+    );
+    const s0 = steps[0];
+    if (s0) {
+      const loss = Math.max(
+        ...steps.map((s) => (s ? s.loss + s.unacked : Number.POSITIVE_INFINITY)),
+      );
+      const ack = median(steps.map((s) => s?.ackMs?.p99 ?? Number.NaN));
+      const del = median(steps.map((s) => s?.latencyMs.p99 ?? Number.NaN));
+      out.push(
+        `S2 ${s0.rate} msgs/s, ${n}: loss ${loss} in the worst round (target 0) ${mark(loss <= 0)}; p99 ack ${f(ack, 1)} ms (<= 20) ${mark(ack <= 20)}; p99 delivery ${f(del, 1)} ms (<= 25) ${mark(del <= 25)}`,
+      );
+    }
+  } else if (r.scenario === 'S3') {
+    const rss = (t: TargetResult | undefined) =>
+      t?.idle?.rssPerConnEndBytes ?? t?.rssPerConnBytes ?? Number.NaN;
+    const ratio = median(pairs.map((p) => rss(p.parley) / rss(p.raw)));
+    out.push(
+      `S3 RSS per idle connection, ${n}: ratio ${f(ratio, 2)} raw ws (<= 1.5) ${Number.isFinite(ratio) ? mark(ratio <= 1.5) : 'n/a'}`,
     );
   }
   return out;

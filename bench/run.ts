@@ -44,6 +44,7 @@ function parseArgs(argv: string[]) {
   let quick = false;
   let targets: TargetKind[] = [...TARGET_KINDS];
   let rates: number[] | undefined;
+  let rounds = 1;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
@@ -56,6 +57,10 @@ function parseArgs(argv: string[]) {
       rates = (argv[++i] ?? '').split(',').filter(Boolean).map(Number);
       if (rates.some((r) => !(r > 0)))
         throw new Error('--rates: positive numbers, comma-separated');
+    } else if (a === '--rounds') {
+      rounds = Number(argv[++i]);
+      if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9)
+        throw new Error('--rounds: a whole number from 1 to 9');
     } else if (a === '--targets') {
       targets = (argv[++i] ?? '').split(',').filter(Boolean) as TargetKind[];
       for (const t of targets) {
@@ -63,12 +68,12 @@ function parseArgs(argv: string[]) {
       }
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio,parley-cluster] [--rates 500,8000]',
+        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio,parley-cluster] [--rates 500,8000] [--rounds 3]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  return { names, quick, targets, rates };
+  return { names, quick, targets, rates, rounds };
 }
 
 function quantiles(h: Histogram): Quantiles {
@@ -99,8 +104,8 @@ function machine(): Record<string, string | number> {
 let activeServer: ServerProc | undefined;
 let activeLoadGen: LoadGen | undefined;
 
-async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> {
-  const result: TargetResult = { kind, status: 'ok', setupMs: 0, steps: [] };
+async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise<TargetResult> {
+  const result: TargetResult = { kind, round, status: 'ok', setupMs: 0, steps: [] };
   const n = totalClients(sc.layout);
   const workers = Math.max(sc.workers, Math.ceil(n / MAX_CONNS_PER_WORKER));
   log(`${sc.name} ${kind}: starting server`);
@@ -254,7 +259,7 @@ async function runTarget(sc: Scenario, kind: TargetKind): Promise<TargetResult> 
 }
 
 async function main(): Promise<void> {
-  const { names, quick, targets, rates } = parseArgs(process.argv.slice(2));
+  const { names, quick, targets, rates, rounds } = parseArgs(process.argv.slice(2));
   mkdirSync(RESULTS_DIR, { recursive: true });
   const date = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
   const tables: string[] = [];
@@ -263,28 +268,34 @@ async function main(): Promise<void> {
     if (rates && sc.rates.length > 0) sc.rates = rates;
     log(`== ${sc.title}${quick ? ' (quick)' : ''}`);
     const results: TargetResult[] = [];
-    for (const kind of targets) {
-      if (isParley(kind) && !parleyAvailable()) {
-        log(`${name} parley: skipped (packages/server/bin/parley.js not found)`);
-        results.push({
-          kind,
-          status: 'skipped',
-          error: 'packages/server/bin/parley.js not found',
-          setupMs: 0,
-          steps: [],
-        });
-        continue;
+    // Rounds alternate the targets (parley, raw-ws, …, parley, raw-ws, …): each round's ratios
+    // compare runs minutes apart, and the checks take the median round, so one noisy minute
+    // on a shared machine does not decide a target.
+    for (let round = 1; round <= rounds; round++)
+      for (const kind of targets) {
+        if (rounds > 1) log(`${name} round ${round} of ${rounds}: ${kind}`);
+        if (isParley(kind) && !parleyAvailable()) {
+          log(`${name} parley: skipped (packages/server/bin/parley.js not found)`);
+          results.push({
+            kind,
+            status: 'skipped',
+            round,
+            error: 'packages/server/bin/parley.js not found',
+            setupMs: 0,
+            steps: [],
+          });
+          continue;
+        }
+        if (kind === 'parley-cluster' && sc.name === 'S3') {
+          // Every tunnel holds two descriptors in HAProxy, and one process may open 20,000 here.
+          const error = 'HAProxy (one process, 20,000 open files) cannot hold 15,000 tunnels here';
+          log(`${name} ${kind}: skipped (${error})`);
+          results.push({ kind, round, status: 'skipped', error, setupMs: 0, steps: [] });
+          continue;
+        }
+        results.push(await runTarget(sc, kind, round));
+        await sleep(1000);
       }
-      if (kind === 'parley-cluster' && sc.name === 'S3') {
-        // Every tunnel holds two descriptors in HAProxy, and one process may open 20,000 here.
-        const error = 'HAProxy (one process, 20,000 open files) cannot hold 15,000 tunnels here';
-        log(`${name} ${kind}: skipped (${error})`);
-        results.push({ kind, status: 'skipped', error, setupMs: 0, steps: [] });
-        continue;
-      }
-      results.push(await runTarget(sc, kind));
-      await sleep(1000);
-    }
     const base = {
       scenario: name,
       title: sc.title,
@@ -292,6 +303,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       machine: machine(),
       config: sc,
+      rounds,
       targets: results,
     };
     const full: ScenarioResult = { ...base, checks: checks(base) };
