@@ -111,6 +111,9 @@ describe('Korean IME', () => {
     await eventually(() => box.inputValue()).toBe('');
 
     await box.press('ArrowUp');
+    // The edit loads the message's text after the key press: filling before that would type
+    // into the loaded text (a race seen in CI) instead of replacing it.
+    await eventually(() => box.inputValue()).toBe('line one\nline two');
     await box.fill('edited text');
     await box.press('Enter');
     await eventually(() => messageTexts(page)).toEqual(['edited text']);
