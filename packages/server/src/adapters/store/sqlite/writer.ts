@@ -19,7 +19,9 @@ import {
   type WireResult,
 } from './writer-protocol.js';
 
+/** An append waiting for its commit: queued in `#batch`, then found by id in `#waiting`. */
 interface Waiter {
+  id: number;
   input: AppendInput;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
@@ -56,9 +58,9 @@ export const INLINE_BUDGET: InlineBudget = { ms: 100, windowMs: 1000, slowMs: 2,
  * (durable). Under light load a batch commits right here on the event loop, on the store's own
  * connection: a thread hand-off costs more CPU than the commit itself then. Once commits would
  * take more than the budget allows (`INLINE_BUDGET`), batches go to the writer thread
- * (`writer-worker.ts`) so that fsyncs stop blocking the event loop. A batch commits inline only while the writer has
- * nothing in flight, so results still settle in commit order, and callers that publish on
- * resolve publish in stream order.
+ * (`writer-worker.ts`) so that fsyncs stop blocking the event loop. A batch commits inline only
+ * while the writer has nothing in flight, so results still settle in commit order, and callers
+ * that publish on resolve publish in stream order.
  */
 export class AppendWriter {
   readonly #worker: Worker;
@@ -68,7 +70,7 @@ export class AppendWriter {
   readonly #checkpoints: CheckpointTrigger;
   readonly #waiting = new Map<number, Waiter>();
   #next = 1;
-  #batch: { id: number; input: AppendInput }[] = [];
+  #batch: Waiter[] = [];
   #scheduled = false;
   /** Appends sent to the writer thread whose results have not come back. */
   #inFlight = 0;
@@ -119,8 +121,9 @@ export class AppendWriter {
     }
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { input, resolve, reject });
-      this.#batch.push({ id, input });
+      const w: Waiter = { id, input, resolve, reject };
+      this.#waiting.set(id, w);
+      this.#batch.push(w);
       if (!this.#scheduled) {
         this.#scheduled = true;
         setImmediate(() => this.#send());
@@ -156,7 +159,7 @@ export class AppendWriter {
     }
     this.#inFlight += batch.length;
     this.batches.thread++;
-    const wire = batch.map((b): WireAppend => [b.id, b.input]);
+    const wire = batch.map((w): WireAppend => [w.id, w.input]);
     this.#worker.postMessage({ type: 'append', batch: JSON.stringify(wire) } satisfies ToWriter);
   }
 
@@ -169,9 +172,9 @@ export class AppendWriter {
     return this.#budgetUsedMs < this.#budget.ms;
   }
 
-  #commitInline(batch: { id: number; input: AppendInput }[], inline: GroupCommit): void {
+  #commitInline(batch: Waiter[], inline: GroupCommit): void {
     const t0 = performance.now();
-    const outcomes = inline.commitNow(batch.map((b) => b.input));
+    const outcomes = inline.commitNow(batch.map((w) => w.input));
     const took = performance.now() - t0;
     // A slow commit (the disk is busy) counts for more, so that a few end the window.
     this.#budgetUsedMs +=
