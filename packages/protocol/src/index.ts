@@ -4,6 +4,7 @@
  */
 export * from './errors.js';
 export * from './frames.js';
+export * from './hot-frames.js';
 export * from './http.js';
 export * from './limits.js';
 export * from './model.js';
