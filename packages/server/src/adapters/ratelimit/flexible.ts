@@ -2,12 +2,50 @@ import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import type { Limiter, RateDecision, RateRule } from '../../ports/ratelimit.js';
 
-/** Builds one rate-limiter-flexible limiter for a window; the adapters pass their store. */
-export type MakeLimiter = (opts: {
+/** What a window counter answers: points counted in the key's window, and ms until it ends. */
+export interface Count {
+  consumed: number;
+  msLeft: number;
+}
+
+/**
+ * One fixed window per key, the building block of a limiter: `add` counts points (a refused
+ * consume counts too), `set` writes a count for `ms` (a block), `get` reads without counting.
+ */
+export interface WindowCounter {
+  add(key: string, cost: number): Promise<Count> | Count;
+  set(key: string, consumed: number, ms: number): Promise<void> | void;
+  get(key: string): Promise<Count | null> | Count | null;
+  delete(key: string): Promise<void> | void;
+}
+
+/** Builds the counter of one window; each adapter passes its own. */
+export type MakeCounter = (opts: {
   keyPrefix: string;
   points: number;
   duration: number;
-}) => RateLimiterAbstract;
+}) => WindowCounter;
+
+/** A rate-limiter-flexible limiter (Redis, with its insurance limiter) as a window counter. */
+export function flexibleCounter(l: RateLimiterAbstract): WindowCounter {
+  const count = (r: RateLimiterRes): Count => ({
+    consumed: r.consumedPoints,
+    msLeft: r.msBeforeNext,
+  });
+  return {
+    add: async (key, cost) => count(await settle(l.consume(key, cost))),
+    set: async (key, consumed, ms) => {
+      await l.set(key, consumed, Math.max(1, Math.ceil(ms / 1000)));
+    },
+    get: async (key) => {
+      const r = await l.get(key);
+      return r ? count(r) : null;
+    },
+    delete: async (key) => {
+      await l.delete(key);
+    },
+  };
+}
 
 const OK: RateDecision = { ok: true, retryAfterMs: 0, consumed: 0 };
 
@@ -24,22 +62,22 @@ class Unlimited implements Limiter {
   async reset(): Promise<void> {}
 }
 
-function decision(res: RateLimiterRes, points: number): RateDecision {
-  const ok = res.consumedPoints <= points;
-  return { ok, retryAfterMs: ok ? 0 : Math.max(1, res.msBeforeNext), consumed: res.consumedPoints };
+function decision(res: Count, points: number): RateDecision {
+  const ok = res.consumed <= points;
+  return { ok, retryAfterMs: ok ? 0 : Math.max(1, res.msLeft), consumed: res.consumed };
 }
 
 /**
- * The port over rate-limiter-flexible: a main window and, when the rule has a burst, a second
+ * The port over window counters: a main window and, when the rule has a burst, a second
  * window consulted only when the main one is spent (a token bucket with a short burst).
  */
-class FlexibleLimiter implements Limiter {
-  private readonly main: RateLimiterAbstract;
-  private readonly burst: RateLimiterAbstract | undefined;
+class WindowLimiter implements Limiter {
+  private readonly main: WindowCounter;
+  private readonly burst: WindowCounter | undefined;
 
   constructor(
     readonly rule: RateRule,
-    make: MakeLimiter,
+    make: MakeCounter,
     prefix: string,
   ) {
     const keyPrefix = `${prefix}${rule.name}`;
@@ -54,12 +92,11 @@ class FlexibleLimiter implements Limiter {
   }
 
   async consume(key: string, cost = 1): Promise<RateDecision> {
-    const res = await settle(this.main.consume(key, cost));
-    const main = decision(res, this.rule.points);
+    const main = decision(await this.main.add(key, cost), this.rule.points);
     if (main.ok || !this.burst) return main;
     // Blocked keys stay blocked: the burst never lifts a block.
-    if (res.consumedPoints > this.rule.points * 1000) return main;
-    const b = decision(await settle(this.burst.consume(key, cost)), this.rule.burst ?? 0);
+    if (main.consumed > this.rule.points * 1000) return main;
+    const b = decision(await this.burst.add(key, cost), this.rule.burst ?? 0);
     if (b.ok) return { ok: true, retryAfterMs: 0, consumed: main.consumed };
     return {
       ok: false,
@@ -70,19 +107,18 @@ class FlexibleLimiter implements Limiter {
 
   async block(key: string, ms: number): Promise<void> {
     // consumed = points*1000+1 marks a block (never reached by counting in one window)
-    await this.main.set(key, this.rule.points * 1000 + 1, Math.max(1, Math.ceil(ms / 1000)));
+    await this.main.set(key, this.rule.points * 1000 + 1, ms);
   }
 
   async peek(key: string): Promise<RateDecision> {
     const res = await this.main.get(key);
     if (!res) return OK;
-    if (res.consumedPoints <= this.rule.points) return decision(res, this.rule.points);
-    if (!this.burst || res.consumedPoints > this.rule.points * 1000) {
+    if (res.consumed <= this.rule.points) return decision(res, this.rule.points);
+    if (!this.burst || res.consumed > this.rule.points * 1000) {
       return decision(res, this.rule.points);
     }
     const b = await this.burst.get(key);
-    if (!b || b.consumedPoints < (this.rule.burst ?? 0))
-      return { ...OK, consumed: res.consumedPoints };
+    if (!b || b.consumed < (this.rule.burst ?? 0)) return { ...OK, consumed: res.consumed };
     return decision(res, this.rule.points);
   }
 
@@ -101,7 +137,7 @@ async function settle(p: Promise<RateLimiterRes>): Promise<RateLimiterRes> {
   }
 }
 
-export function makeLimiter(rule: RateRule, make: MakeLimiter, prefix: string): Limiter {
+export function makeLimiter(rule: RateRule, make: MakeCounter, prefix: string): Limiter {
   if (!(rule.points > 0)) return new Unlimited(rule);
-  return new FlexibleLimiter(rule, make, prefix);
+  return new WindowLimiter(rule, make, prefix);
 }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
 import type { Limiter, RateLimitBackend, RateRule } from '../../ports/ratelimit.js';
-import { makeLimiter } from './flexible.js';
+import { flexibleCounter, makeLimiter } from './flexible.js';
 
 export interface RedisRateLimitOptions {
   /** `redis://host:port[/db]`. */
@@ -53,11 +53,13 @@ export class RedisRateLimit implements RateLimitBackend {
     return makeLimiter(
       rule,
       (o) =>
-        new RateLimiterRedis({
-          ...o,
-          storeClient: this.client,
-          insuranceLimiter: new RateLimiterMemory(o),
-        }),
+        flexibleCounter(
+          new RateLimiterRedis({
+            ...o,
+            storeClient: this.client,
+            insuranceLimiter: new RateLimiterMemory(o),
+          }),
+        ),
       this.prefix,
     );
   }
