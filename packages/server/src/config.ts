@@ -105,6 +105,11 @@ export const ConfigSchema = z.object({
   heartbeatMs: z.coerce.number().int().min(1000).default(25_000),
   /** Appends waiting for a commit at most; past it, changes get a retryable `unavailable`. */
   maxInFlightAppends: z.coerce.number().int().min(1).default(1024),
+  /**
+   * SQLite: how long a commit may wait for more appends while appends from different senders
+   * arrive closer together than this, in ms (0: never wait). ADR 0010.
+   */
+  commitLingerMs: z.coerce.number().min(0).max(50).default(2),
   authTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Seconds to wait for clients to go on SIGTERM before the process exits. */
   drainTimeoutS: z.coerce.number().min(0).default(10),
@@ -133,6 +138,7 @@ const ENV: Record<keyof Config, string> = {
   sendBufferBytes: 'PARLEY_SEND_BUFFER_BYTES',
   heartbeatMs: 'PARLEY_HEARTBEAT_MS',
   maxInFlightAppends: 'PARLEY_MAX_INFLIGHT_APPENDS',
+  commitLingerMs: 'PARLEY_COMMIT_LINGER_MS',
   authTimeoutMs: 'PARLEY_AUTH_TIMEOUT_MS',
   drainTimeoutS: 'PARLEY_DRAIN_TIMEOUT_S',
   webDir: 'PARLEY_WEB_DIR',

@@ -51,12 +51,18 @@ export interface Parley {
 }
 
 /** Opens the store named by the database URL (`sqlite:<path>` or `postgres://...`). */
-export async function openStore(url: string, poolMax?: number): Promise<Store> {
+export async function openStore(
+  url: string,
+  poolMax?: number,
+  commitLingerMs?: number,
+): Promise<Store> {
   const pool = poolMax === undefined ? undefined : { max: poolMax };
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
     if (file !== ':memory:') mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
-    const store = new SqliteStore({ path: file });
+    const store = new SqliteStore(
+      commitLingerMs === undefined ? { path: file } : { path: file, commitLingerMs },
+    );
     await store.migrate();
     return store;
   }
@@ -123,7 +129,7 @@ function defaultWebDir(): string | undefined {
 export async function startServer(config: Config, logger?: Logger): Promise<Parley> {
   const log = logger ?? pino({ level: config.logLevel });
   mkdirSync(config.dataDir, { recursive: true });
-  const store = await openStore(config.databaseUrl!, config.databasePoolMax);
+  const store = await openStore(config.databaseUrl!, config.databasePoolMax, config.commitLingerMs);
   const bus = await openBus(config.busUrl, log);
   const metrics = new Metrics();
   const nodeId = randomBytes(6).toString('hex');

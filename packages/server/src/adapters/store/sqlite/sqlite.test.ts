@@ -34,7 +34,7 @@ async function seedOneConversation(store: SqliteStore): Promise<void> {
   });
 }
 
-type Mode = Pick<SqliteStoreOptions, 'writerThread' | 'inlineBudget'>;
+type Mode = Pick<SqliteStoreOptions, 'writerThread' | 'inlineBudget' | 'commitLingerMs'>;
 
 async function open(path: string, mode: Mode = {}): Promise<SqliteStore> {
   const store = new SqliteStore({ path, ...mode });
@@ -307,4 +307,53 @@ describe('SqliteStore', () => {
         expect(store.appendBatches()).toEqual({ inline: 20, thread: 0 });
       },
     ));
+
+  describe('commit linger (ADR 0010)', () => {
+    // A generous inline budget, and no commit counts as slow: every batch commits inline.
+    const inlineBudget = {
+      ms: 10_000,
+      windowMs: 60_000,
+      slowMs: Number.POSITIVE_INFINITY,
+      slowChargeMs: 0,
+    };
+
+    /** 20 appends 1 ms apart, from two senders in turn; returns the batches used. */
+    async function twoSenders(store: SqliteStore): Promise<number> {
+      await store.createUser({ id: 'v', username: 'v', display_name: 'V', password_hash: null });
+      const before = store.appendBatches()!;
+      const all: Promise<number>[] = [];
+      for (let i = 0; i < 20; i++) {
+        const sender = i % 2 === 0 ? 'u' : 'v';
+        all.push(
+          store
+            .append({ conv: 'c', sender, body: messageBody(`m${i}`) })
+            .then((r) => r.event?.seq ?? -1),
+        );
+        await new Promise((r) => setTimeout(r, 1));
+      }
+      // seq 1 is the owner's join: in order, gap-free
+      expect(await Promise.all(all)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      const after = store.appendBatches()!;
+      return after.inline + after.thread - before.inline - before.thread;
+    }
+
+    it('groups appends of different senders arriving closer than the linger', () =>
+      withSeededStore({ inlineBudget, commitLingerMs: 20 }, async (store) => {
+        expect(await twoSenders(store)).toBeLessThanOrEqual(6);
+      }));
+
+    it('commits each at once without a linger', () =>
+      withSeededStore({ inlineBudget, commitLingerMs: 0 }, async (store) => {
+        expect(await twoSenders(store)).toBeGreaterThanOrEqual(12);
+      }));
+
+    it('never makes one sender wait for itself', () =>
+      // With a 10 s linger, a single wait would time this test out.
+      withSeededStore({ inlineBudget, commitLingerMs: 10_000 }, async (store) => {
+        for (let i = 0; i < 20; i++) {
+          await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
+        }
+        expect(store.appendBatches()).toEqual({ inline: 20, thread: 0 });
+      }));
+  });
 });

@@ -54,6 +54,11 @@ export interface SqliteStoreOptions {
    * thread). ADR 0005, 0008.
    */
   inlineBudget?: InlineBudget;
+  /**
+   * With the writer thread: how long a batch may wait for more appends while appends from
+   * different senders arrive closer together than this (default 2 ms; 0: never). ADR 0010.
+   */
+  commitLingerMs?: number;
 }
 
 /**
@@ -91,7 +96,13 @@ export class SqliteStore implements Store {
     // With the writer thread, this connection still commits appends under light load (ADR 0005).
     this.#commit =
       (opts.writerThread ?? opts.path !== ':memory:')
-        ? new AppendWriter(opts.path, opts.maxBatch, { db: this.#db, appender }, opts.inlineBudget)
+        ? new AppendWriter(
+            opts.path,
+            opts.maxBatch,
+            { db: this.#db, appender },
+            opts.inlineBudget,
+            opts.commitLingerMs,
+          )
         : new GroupCommit(this.#db, appender, opts.maxBatch);
   }
 

@@ -54,6 +54,12 @@ export interface InlineBudget {
 export const INLINE_BUDGET: InlineBudget = { ms: 100, windowMs: 1000, slowMs: 2, slowChargeMs: 25 };
 
 /**
+ * How long a batch may wait for more appends before it commits, when appends from different
+ * senders are arriving closer together than that (ADR 0010). 0: never wait.
+ */
+export const COMMIT_LINGER_MS = 2;
+
+/**
  * Commits appends, batched per event-loop turn, and resolves each once its commit returned
  * (durable). Under light load a batch commits right here on the event loop, on the store's own
  * connection: a thread hand-off costs more CPU than the commit itself then. Once commits would
@@ -79,20 +85,26 @@ export class AppendWriter {
   #budgetUsedMs = 0;
   #closed: Promise<void> | undefined;
   #failed: Error | undefined;
+  readonly #lingerMs: number;
+  /** When the last append arrived, and from whom (see `#shouldLinger`). */
+  #lastAt = Number.NEGATIVE_INFINITY;
+  #lastSender = '';
   /** Batches committed on the event loop and on the writer thread, since start. */
   readonly batches = { inline: 0, thread: 0 };
 
   /**
    * `inline`: the event loop's own connection and appender, used within `budget` (none, or a
-   * budget of 0 ms: every batch goes to the thread).
+   * budget of 0 ms: every batch goes to the thread). `lingerMs`: see `COMMIT_LINGER_MS`.
    */
   constructor(
     path: string,
     maxBatch?: number,
     inline?: { db: Db; appender: Appender },
     budget = INLINE_BUDGET,
+    lingerMs = COMMIT_LINGER_MS,
   ) {
     this.#budget = budget;
+    this.#lingerMs = lingerMs;
     this.#checkpoints = new CheckpointTrigger(path, this.#signal);
     if (inline) inline.db.pragma(`wal_autocheckpoint = ${COMMITTER_AUTOCHECKPOINT_PAGES}`);
     if (inline && budget.ms > 0) {
@@ -120,15 +132,32 @@ export class AppendWriter {
       return Promise.reject(new ParleyError('unavailable', 'store is closed'));
     }
     const id = this.#next++;
+    const linger = this.#shouldLinger(input.sender);
     return new Promise((resolve, reject) => {
       const w: Waiter = { id, input, resolve, reject };
       this.#waiting.set(id, w);
       this.#batch.push(w);
       if (!this.#scheduled) {
         this.#scheduled = true;
-        setImmediate(() => this.#send());
+        if (linger) setTimeout(() => this.#send(), this.#lingerMs);
+        else setImmediate(() => this.#send());
       }
     });
+  }
+
+  /**
+   * Whether a new batch should wait `lingerMs` for company: only when another sender's append
+   * came less than `lingerMs` ago (so more are likely on the way; one client sending in a loop
+   * never waits for itself), and nothing is on the writer thread (whose next batch gathers
+   * everything that arrives during its fsync anyway).
+   */
+  #shouldLinger(sender: string): boolean {
+    if (this.#lingerMs <= 0) return false;
+    const now = performance.now();
+    const busy = now - this.#lastAt < this.#lingerMs && sender !== this.#lastSender;
+    this.#lastAt = now;
+    this.#lastSender = sender;
+    return busy && this.#inFlight === 0;
   }
 
   /** Sends what is queued, waits for every append to finish, stops both threads. */
