@@ -393,6 +393,21 @@ export class ParleyClient {
     return v;
   }
 
+  /** Mutes or unmutes a conversation for me, and updates the local list at once. */
+  async setMuted(conv: string, muted: boolean): Promise<void> {
+    await this.api.setMuted(conv, muted);
+    const v = await this.api.getConversation(conv);
+    if ('role' in v) this.#stream.upsert(v);
+  }
+
+  /**
+   * Leaves a group or channel. It goes from the local list when my `leave` event arrives (on
+   * this device and my others).
+   */
+  leave(conv: string): Promise<void> {
+    return this.api.removeMember(conv, this.user?.id ?? '');
+  }
+
   /**
    * Sends a frame over the socket with a request id and resolves with the answer (`ok`, `ack`,
    * `sync`, `pong`); an `error` answer, a timeout or no connection reject with ParleyError.

@@ -298,6 +298,34 @@ describe('sdk against a real server', () => {
     expect(b.conversation(conv)?.unread).toBe(0);
   });
 
+  it('mutes, adds and removes members, and leaves a group', async () => {
+    const { a, b } = await pair();
+    const c = client();
+    await c.register({ username: uname('c'), password: 'correct horse' });
+    await c.connect();
+    const g = await a.createConversation({ kind: 'group', title: 'crew', members: [b.user!.id] });
+    await until(() => b.conversation(g.id) !== undefined, 'b sees the group');
+    await b.setMuted(g.id, true);
+    expect(b.conversation(g.id)?.muted).toBe(true);
+    // a's own view is unchanged: mute is per member
+    expect(a.conversation(g.id)?.muted).toBe(false);
+    await a.api.addMember(g.id, c.user!.id);
+    await until(() => c.conversation(g.id) !== undefined, 'c sees the group');
+    // b is no admin: removing c is refused; a (the owner) removes c
+    await expect(b.api.removeMember(g.id, c.user!.id)).rejects.toMatchObject({ code: 'forbidden' });
+    await a.api.removeMember(g.id, c.user!.id);
+    await until(() => c.conversation(g.id) === undefined, 'c no longer has it');
+    await b.leave(g.id);
+    await until(() => b.conversation(g.id) === undefined, 'b left');
+    const { members } = await a.api.conversationMembers(g.id);
+    expect(members.map((m) => m.user.id)).toEqual([a.user!.id]);
+    await b.setMuted(g.id, false).then(
+      () => expect.unreachable('not a member any more'),
+      (e: unknown) =>
+        expect(e).toMatchObject({ code: expect.stringMatching(/forbidden|not_found/) }),
+    );
+  });
+
   it('edits, reacts, deletes and types over the socket', async () => {
     const { a, b, conv } = await pair();
     const rb = collect(b);
