@@ -39,6 +39,11 @@ export function ConversationItem({ conv, active }: { conv: ConversationView; act
         <span className="conv-main">
           <span className="conv-top">
             <span className="conv-title">{title}</span>
+            {conv.muted && (
+              <span className="conv-muted" role="img" aria-label={t('sidebar.muted')}>
+                🔕
+              </span>
+            )}
             {conv.last_ts > 0 && (
               <time className="conv-time" dateTime={new Date(conv.last_ts).toISOString()}>
                 {formatShort(conv.last_ts, i18n.language)}
@@ -51,7 +56,7 @@ export function ConversationItem({ conv, active }: { conv: ConversationView; act
             </span>
             {unread > 0 && (
               <span
-                className="badge"
+                className={conv.muted ? 'badge muted-badge' : 'badge'}
                 role="status"
                 aria-label={t('sidebar.unread', { count: unread })}
               >

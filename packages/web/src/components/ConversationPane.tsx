@@ -6,6 +6,7 @@ import { navigate } from '../app/router.js';
 import { Announcer } from './Announcer.js';
 import { Composer } from './Composer.js';
 import { ConvIcon } from './ConvIcon.js';
+import { ConversationDetailsDialog } from './dialogs/ConversationDetailsDialog.js';
 import { MessageList } from './MessageList.js';
 import { TypingIndicator } from './TypingIndicator.js';
 import { useConvTitle } from './useConvTitle.js';
@@ -27,6 +28,7 @@ export function ConversationPane({
   const timeline = useTimeline(conv.id, null, unreadAfter);
   const [replyTo, setReplyTo] = useState<MessageEvent | null>(null);
   const [editing, setEditing] = useState<MessageEvent | null>(null);
+  const [details, setDetails] = useState(false);
   const members = store.members.get(conv.id);
 
   useEffect(() => {
@@ -57,7 +59,17 @@ export function ConversationPane({
           <h2>{conv.kind === 'channel' ? `# ${title}` : title}</h2>
           {subtitle && <p className="muted">{subtitle}</p>}
         </div>
+        <button
+          type="button"
+          className="icon conv-details"
+          aria-label={t('details.open')}
+          aria-haspopup="dialog"
+          onClick={() => setDetails(true)}
+        >
+          ⓘ
+        </button>
       </header>
+      {details && <ConversationDetailsDialog conv={conv} onClose={() => setDetails(false)} />}
       <MessageList
         conv={conv}
         timeline={timeline}

@@ -48,6 +48,7 @@ export const en = {
     switch: 'Switch workspace',
   },
   sidebar: {
+    muted: 'Muted',
     conversations: 'Conversations',
     channels: 'Channels',
     direct: 'Direct messages',
@@ -85,6 +86,24 @@ export const en = {
     delete: 'Delete',
     language: 'Language',
     account: 'Signed in as {{name}}',
+  },
+  details: {
+    open: 'Conversation details',
+    title: 'About {{name}}',
+    mute: 'Mute this conversation',
+    muteHelp: 'Muted conversations do not count toward the unread total.',
+    you: '(you)',
+    role: {
+      owner: 'Owner',
+      admin: 'Admin',
+    },
+    add: 'Add people',
+    remove: 'Remove',
+    removeNamed: 'Remove {{name}}',
+    removeTitle: 'Remove {{name}}?',
+    removeBody: 'They will no longer see new messages here.',
+    leaveTitle: 'Leave {{name}}?',
+    leaveBody: 'You will no longer see new messages here. Someone must add you to come back.',
   },
   conversation: {
     back: 'Back to conversations',

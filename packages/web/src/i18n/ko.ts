@@ -51,6 +51,7 @@ export const ko: Resources = {
     switch: '워크스페이스 전환',
   },
   sidebar: {
+    muted: '알림 꺼짐',
     conversations: '대화',
     channels: '채널',
     direct: '개인 메시지',
@@ -88,6 +89,25 @@ export const ko: Resources = {
     delete: '삭제',
     language: '언어',
     account: '{{name}}(으)로 로그인함',
+  },
+  details: {
+    open: '대화 정보',
+    title: '{{name}} 정보',
+    mute: '이 대화 알림 끄기',
+    muteHelp: '알림을 끈 대화는 읽지 않은 메시지 수에 들어가지 않습니다.',
+    you: '(나)',
+    role: {
+      owner: '소유자',
+      admin: '관리자',
+    },
+    add: '사람 추가',
+    remove: '내보내기',
+    removeNamed: '{{name}} 내보내기',
+    removeTitle: '{{name}} 님을 내보낼까요?',
+    removeBody: '이 대화의 새 메시지를 더 이상 볼 수 없습니다.',
+    leaveTitle: '{{name}}에서 나갈까요?',
+    leaveBody:
+      '이 대화의 새 메시지를 더 이상 볼 수 없습니다. 다시 들어오려면 누군가 추가해 주어야 합니다.',
   },
   conversation: {
     back: '대화 목록으로',
