@@ -65,6 +65,8 @@ export interface TargetResult {
     rssEndBytes: number;
     rssPerConnEndBytes: number;
   };
+  /** The unmeasured load before the first step (`Scenario.prewarm`), and what it delivered. */
+  prewarm?: { rate: number; ms: number; expected: number; received: number };
   steps: StepResult[];
   /** The last lines the server wrote (warnings and errors at the default log level). */
   serverLog?: string;
@@ -100,7 +102,11 @@ export function markdown(r: ScenarioResult): string {
   out.push('');
   out.push(
     `${r.date}; ${r.machine.cpus} x ${r.machine.cpu}, ${r.machine.memGiB} GiB, Node ${r.machine.node}, ${r.machine.kernel}. ` +
-      `Load generator: ${r.config.workers} worker processes; steps of ${r.config.warmupMs / 1000} s warm-up + ${r.config.measureMs / 1000} s measure + ${r.config.drainMs / 1000}-${r.config.maxDrainMs / 1000} s drain ` +
+      `Load generator: ${r.config.workers} worker processes; ${
+        r.config.prewarm
+          ? `before the first step, ${r.config.prewarm.ms / 1000} s at ${r.config.prewarm.rate} msgs/s, not measured; `
+          : ''
+      }steps of ${r.config.warmupMs / 1000} s warm-up + ${r.config.measureMs / 1000} s measure + ${r.config.drainMs / 1000}-${r.config.maxDrainMs / 1000} s drain ` +
       '(loss = deliveries still missing when the drain ends; latency and CPU from the measure window; CPU in cores, 1.0 = one core busy).',
   );
   out.push('');

@@ -35,6 +35,8 @@ import { parleyAvailable, type ServerProc, startServer } from './servers.js';
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const t0 = Date.now();
+/** Step number of the pre-warm in the workers (the real steps are 0, 1, …). */
+const PREWARM_STEP = 999;
 function log(msg: string): void {
   process.stderr.write(`[bench ${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}s] ${msg}\n`);
 }
@@ -161,6 +163,19 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
       );
     }
 
+    if (sc.prewarm && sc.rates.length > 0) {
+      // Not a step: its deliveries and CPU are not reported, only whether it lost any.
+      const { rate, ms } = sc.prewarm;
+      log(`${sc.name} ${kind}: pre-warm at ${rate} msgs/s for ${ms / 1000} s (not measured)`);
+      await lg.step(PREWARM_STEP, rate, nowMs() + 300, ms, 0);
+      await sleep(sc.drainMs);
+      const r = await lg.report(PREWARM_STEP);
+      result.prewarm = { rate, ms, expected: r.expected, received: r.received };
+      if (r.received < r.expected) {
+        log(`${sc.name} ${kind}: pre-warm lost ${r.expected - r.received} of ${r.expected}`);
+      }
+    }
+
     for (const [i, rate] of sc.rates.entries()) {
       const startAt = nowMs() + 300;
       let cpuA = 0;
@@ -234,7 +249,14 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
       log(
         `${sc.name} ${kind} ${rate} msgs/s: ${Math.round(step.deliveriesPerS)} deliveries/s, loss ${loss}, p50 ${step.latencyMs.p50.toFixed(2)} p99 ${step.latencyMs.p99.toFixed(2)} max ${step.latencyMs.max.toFixed(1)} ms${
           step.ackMs ? `, ack p99 ${step.ackMs.p99.toFixed(2)} ms` : ''
-        }, server ${step.serverCpuCores.toFixed(2)} cores (${step.cpuUsPerDelivery.toFixed(2)} us/delivery), loadgen ${step.loadgenCpuCores.toFixed(2)} cores`,
+        }, server ${step.serverCpuCores.toFixed(2)} cores (${step.cpuUsPerDelivery.toFixed(2)} us/delivery), loadgen ${step.loadgenCpuCores.toFixed(2)} cores${
+          step.cpuCoresByPart
+            ? ` [${Object.entries(step.cpuCoresByPart)
+                .filter(([, v]) => v > 0)
+                .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+                .join(', ')}]`
+            : ''
+        }`,
       );
     }
   } catch (e) {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startCluster } from './cluster.js';
-import { cpuUs, rssBytes } from './loadgen/procstat.js';
+import { cpuUs, cpuUsByThread, rssBytes } from './loadgen/procstat.js';
 import type { TargetKind } from './loadgen/types.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,7 +22,7 @@ export interface ServerProc {
   /** CPU time (µs) and RSS (bytes) of everything that serves: one process, or a cluster. */
   cpuUs(): number;
   rssBytes(): number;
-  /** CPU time (µs) by component, for a cluster. */
+  /** CPU time (µs) by component: by process for a cluster, by thread for one process. */
   parts?(): Record<string, number>;
 }
 
@@ -133,5 +133,14 @@ export async function startServer(kind: TargetKind): Promise<ServerProc> {
     await sleep(100);
   }
   const pid = child.pid!;
-  return { kind, pid, url, output, stop, cpuUs: () => cpuUs(pid), rssBytes: () => rssBytes(pid) };
+  return {
+    kind,
+    pid,
+    url,
+    output,
+    stop,
+    cpuUs: () => cpuUs(pid),
+    rssBytes: () => rssBytes(pid),
+    parts: () => cpuUsByThread(pid),
+  };
 }

@@ -1,6 +1,6 @@
 /** Server process accounting from /proc (Linux). */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let clkTck = 100;
 try {
@@ -15,6 +15,34 @@ export function cpuUs(pid: number): number {
   const utime = Number(f[11]);
   const stime = Number(f[12]);
   return ((utime + stime) * 1e6) / clkTck;
+}
+
+/**
+ * CPU time (µs) by thread: `main` (the event loop) and every other thread under its name. Node
+ * names its helper threads (V8's compiler and GC helpers, worker threads, libuv's pool) alike,
+ * "node", so they add up as one part. From `schedstat` (nanoseconds of run time). Threads that
+ * have exited are not counted, so the parts can sum to less than `cpuUs`.
+ */
+export function cpuUsByThread(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const dir = `/proc/${pid}/task/${tid}`;
+      const name = readFileSync(`${dir}/comm`, 'utf8').trim();
+      const us = Number(readFileSync(`${dir}/schedstat`, 'utf8').split(' ')[0]) / 1e3;
+      const key = tid === String(pid) ? 'main' : name;
+      out[key] = (out[key] ?? 0) + us;
+    } catch {
+      // the thread exited between the listing and the read
+    }
+  }
+  return out;
 }
 
 /** Resident set size (VmRSS), in bytes. */
