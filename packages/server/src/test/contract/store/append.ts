@@ -112,6 +112,8 @@ export function appendTests(ctx: StoreContext): void {
       expect(asMessage(retry)).toMatchObject({ text: 'x', seq: first.event!.seq, cid });
       const other = await s.append({ conv, sender: b!, body: messageBody('z', { cid }) });
       expect(other.dup).toBe(false);
+      // The retry left nothing behind: no seq was used up.
+      expect(other.event!.seq).toBe(first.event!.seq + 1);
 
       const cid2 = uid('cid');
       const burst = await Promise.all(
