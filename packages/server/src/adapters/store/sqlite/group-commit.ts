@@ -25,8 +25,8 @@ interface Pending extends Slot {
  * Group commit for appends. Appends are queued and written together in one transaction on the
  * next turn of the event loop (or at once when `maxBatch` are waiting). Each append of a batch
  * runs in its own SAVEPOINT, so a failing append rolls back alone and rejects while the others
- * commit; a batch of one needs none. Every
- * promise settles only after the COMMIT returned, which with synchronous=FULL means durable.
+ * commit; a batch of one needs none. Every promise settles only after the COMMIT returned,
+ * which with synchronous=FULL means durable.
  */
 export class GroupCommit {
   readonly #db: Db;
@@ -96,9 +96,10 @@ export class GroupCommit {
     try {
       this.#batchTx.immediate(batch);
     } catch (e) {
-      const only = batch.length === 1 ? batch[0]! : undefined;
-      if (only && e instanceof DuplicateMessage) {
-        // A lone append has no savepoint (see #applyBatch): its transaction rolled back whole.
+      if (e instanceof DuplicateMessage) {
+        // Only a lone append lets it out (it has no savepoint, see #applyBatch): its transaction
+        // rolled back whole, and the original answers it.
+        const only = batch[0]!;
         try {
           only.result = this.#appender.original(e.sender, e.cid);
         } catch (e2) {
