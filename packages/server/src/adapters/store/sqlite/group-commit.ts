@@ -38,10 +38,18 @@ export class GroupCommit {
   readonly #batchTx: Tx<(batch: Slot[]) => void>;
   readonly #oneTx: (input: AppendInput, ts: number) => AppendResult;
 
-  readonly #afterCommit: (() => void) | undefined;
+  readonly #afterCommit: ((appends: number) => void) | undefined;
 
-  /** `afterCommit` runs after each transaction (committed or not), e.g. to wake a checkpointer. */
-  constructor(db: Db, appender: Appender, maxBatch = DEFAULT_MAX_BATCH, afterCommit?: () => void) {
+  /**
+   * `afterCommit` runs after each transaction (committed or not) with the number of appends it
+   * held, e.g. to wake a checkpointer.
+   */
+  constructor(
+    db: Db,
+    appender: Appender,
+    maxBatch = DEFAULT_MAX_BATCH,
+    afterCommit?: (appends: number) => void,
+  ) {
     this.#db = db;
     this.#afterCommit = afterCommit;
     this.#appender = appender;
@@ -113,7 +121,7 @@ export class GroupCommit {
         }
       }
     }
-    this.#afterCommit?.();
+    this.#afterCommit?.(batch.length);
   }
 
   /** Flushes what is queued and refuses further appends. */

@@ -29,8 +29,8 @@ const db = openDatabase(path);
 db.pragma(`wal_autocheckpoint = ${COMMITTER_AUTOCHECKPOINT_PAGES}`);
 db.pragma('cache_size = -65536');
 const checkpoints = new CheckpointTrigger(path, signal);
-const commit = new GroupCommit(db, new Appender(new Statements(db)), batchSize, () =>
-  checkpoints.afterCommit(),
+const commit = new GroupCommit(db, new Appender(new Statements(db)), batchSize, (n) =>
+  checkpoints.afterCommit(n),
 );
 
 /**

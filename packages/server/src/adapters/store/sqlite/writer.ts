@@ -108,8 +108,8 @@ export class AppendWriter {
     this.#checkpoints = new CheckpointTrigger(path, this.#signal);
     if (inline) inline.db.pragma(`wal_autocheckpoint = ${COMMITTER_AUTOCHECKPOINT_PAGES}`);
     if (inline && budget.ms > 0) {
-      this.#inline = new GroupCommit(inline.db, inline.appender, maxBatch, () =>
-        this.#checkpoints.afterCommit(),
+      this.#inline = new GroupCommit(inline.db, inline.appender, maxBatch, (n) =>
+        this.#checkpoints.afterCommit(n),
       );
     }
     this.#worker = new Worker(workerUrl('writer-worker.js'), {
