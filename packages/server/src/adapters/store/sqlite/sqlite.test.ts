@@ -347,6 +347,27 @@ describe('SqliteStore', () => {
         expect(await twoSenders(store)).toBeGreaterThanOrEqual(12);
       }));
 
+    it('does not wait when appends are far apart on average, even two close together (ADR 0011)', () =>
+      // Two senders 1 ms apart, then 1.3 s later again: the mean of the last three gaps stays
+      // over the 400 ms linger, so no append waits for company that is not coming.
+      withSeededStore({ inlineBudget, commitLingerMs: 400 }, async (store) => {
+        await store.createUser({ id: 'v', username: 'v', display_name: 'V', password_hash: null });
+        const tookMs: number[] = [];
+        const timed = async (sender: string, text: string) => {
+          const t0 = performance.now();
+          await store.append({ conv: 'c', sender, body: messageBody(text) });
+          tookMs.push(performance.now() - t0);
+        };
+        for (let pair = 0; pair < 2; pair++) {
+          if (pair > 0) await new Promise((r) => setTimeout(r, 1300));
+          const first = timed('u', `a${pair}`);
+          await new Promise((r) => setTimeout(r, 1));
+          await Promise.all([first, timed('v', `b${pair}`)]);
+        }
+        expect(tookMs).toHaveLength(4);
+        for (const ms of tookMs) expect(ms).toBeLessThan(400);
+      }));
+
     it('never makes one sender wait for itself', () =>
       // With a 10 s linger, a single wait would time this test out.
       withSeededStore({ inlineBudget, commitLingerMs: 10_000 }, async (store) => {

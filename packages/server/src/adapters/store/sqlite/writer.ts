@@ -60,6 +60,12 @@ export const INLINE_BUDGET: InlineBudget = { ms: 100, windowMs: 1000, slowMs: 2,
 export const COMMIT_LINGER_MS = 2;
 
 /**
+ * Appends whose mean gap decides whether company is likely within the linger (ADR 0011): the
+ * last three gaps, so that two appends close together in a slow stream do not count as busy.
+ */
+const LINGER_GAPS = 3;
+
+/**
  * Commits appends, batched per event-loop turn, and resolves each once its commit returned
  * (durable). Under light load a batch commits right here on the event loop, on the store's own
  * connection: a thread hand-off costs more CPU than the commit itself then. Once commits would
@@ -86,8 +92,9 @@ export class AppendWriter {
   #closed: Promise<void> | undefined;
   #failed: Error | undefined;
   readonly #lingerMs: number;
-  /** When the last append arrived, and from whom (see `#shouldLinger`). */
-  #lastAt = Number.NEGATIVE_INFINITY;
+  /** When the last `LINGER_GAPS` appends arrived (a ring), and who sent the last one. */
+  readonly #arrivals = new Array<number>(LINGER_GAPS).fill(Number.NEGATIVE_INFINITY);
+  #arrival = 0;
   #lastSender = '';
   /** Batches committed on the event loop and on the writer thread, since start. */
   readonly batches = { inline: 0, thread: 0 };
@@ -146,16 +153,19 @@ export class AppendWriter {
   }
 
   /**
-   * Whether a new batch should wait `lingerMs` for company: only when another sender's append
-   * came less than `lingerMs` ago (so more are likely on the way; one client sending in a loop
-   * never waits for itself), and nothing is on the writer thread (whose next batch gathers
-   * everything that arrives during its fsync anyway).
+   * Whether a new batch should wait `lingerMs` for company: only when appends have been
+   * arriving less than `lingerMs` apart on average over the last `LINGER_GAPS` (so another is
+   * likely within the wait), the previous one came from another sender (one client sending in a
+   * loop never waits for itself), and nothing is on the writer thread (whose next batch gathers
+   * everything that arrives during its fsync anyway). ADR 0010, 0011.
    */
   #shouldLinger(sender: string): boolean {
     if (this.#lingerMs <= 0) return false;
     const now = performance.now();
-    const busy = now - this.#lastAt < this.#lingerMs && sender !== this.#lastSender;
-    this.#lastAt = now;
+    const oldest = this.#arrivals[this.#arrival]!;
+    this.#arrivals[this.#arrival] = now;
+    this.#arrival = (this.#arrival + 1) % LINGER_GAPS;
+    const busy = now - oldest < this.#lingerMs * LINGER_GAPS && sender !== this.#lastSender;
     this.#lastSender = sender;
     return busy && this.#inFlight === 0;
   }
