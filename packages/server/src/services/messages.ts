@@ -67,7 +67,8 @@ export class MessageService {
       const root = await this.requireMessage(input.conv, thread_root);
       if (root.thread_root) throw new ParleyError('invalid_frame', 'threads do not nest');
     }
-    const mentions = await this.mentions(input.conv, input.text);
+    const names = parseMentions(input.text);
+    const mentions = names.length === 0 ? [] : await this.mentionedIds(input.conv, names);
     const res = await this.append(
       {
         conv: input.conv,
@@ -194,7 +195,11 @@ export class MessageService {
   /** Ids of the conversation's members written as @username in the text. */
   private async mentions(conv: string, text: string): Promise<string[]> {
     const names = parseMentions(text);
-    if (names.length === 0) return [];
+    return names.length === 0 ? [] : this.mentionedIds(conv, names);
+  }
+
+  /** Ids of the conversation's members among these usernames. */
+  private async mentionedIds(conv: string, names: string[]): Promise<string[]> {
     const users = await Promise.all(names.map((n) => this.store.getUserByUsername(n)));
     const ids: string[] = [];
     for (const u of users) {

@@ -9,4 +9,18 @@ describe('newId', () => {
     const later = newId('m');
     expect(later.slice(2, 12) >= ids[0]!.slice(2, 12)).toBe(true);
   });
+
+  it('encodes the millisecond it was made in, also after the one before', async () => {
+    const alphabet = '0123456789abcdefghjkmnpqrstvwxyz';
+    const msOf = (id: string) =>
+      [...id.slice(2, 12)].reduce((v, c) => v * 32 + alphabet.indexOf(c), 0);
+    for (let round = 0; round < 3; round++) {
+      const before = Date.now();
+      const id = newId('m');
+      const after = Date.now();
+      expect(msOf(id)).toBeGreaterThanOrEqual(before);
+      expect(msOf(id)).toBeLessThanOrEqual(after);
+      await new Promise((r) => setTimeout(r, 3));
+    }
+  });
 });

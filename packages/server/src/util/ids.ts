@@ -2,13 +2,13 @@ import { randomBytes, randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz';
 
-/** Crockford base32 of n random bytes (lower case). */
-function base32(bytes: Uint8Array): string {
+/** Crockford base32 of `bytes[from, to)` (lower case). */
+function base32(bytes: Uint8Array, from = 0, to = bytes.length): string {
   let out = '';
   let bits = 0;
   let value = 0;
-  for (const b of bytes) {
-    value = (value << 8) | b;
+  for (let i = from; i < to; i++) {
+    value = ((value << 8) | bytes[i]!) & 0xffff;
     bits += 8;
     while (bits >= 5) {
       out += ALPHABET[(value >>> (bits - 5)) & 31];
@@ -22,13 +22,33 @@ function base32(bytes: Uint8Array): string {
 /** Random bytes for ids, filled 4 KiB at a time (one system call per ~400 ids). */
 const pool = Buffer.allocUnsafe(4096);
 let poolAt = pool.length;
-function random10(): Uint8Array {
+/** Takes 10 random bytes from the pool; returns where they start in it. */
+function random10(): number {
   if (poolAt + 10 > pool.length) {
     randomFillSync(pool);
     poolAt = 0;
   }
   poolAt += 10;
-  return pool.subarray(poolAt - 10, poolAt);
+  return poolAt - 10;
+}
+
+/** The time part of the last id, and its millisecond: ids made in one ms share it. */
+let lastMs = -1;
+let lastTime = '';
+
+/** 10 Crockford base32 characters of a millisecond time, most significant first. */
+function timePart(ms: number): string {
+  if (ms !== lastMs) {
+    let t = ms;
+    let time = '';
+    for (let i = 0; i < 10; i++) {
+      time = ALPHABET[t % 32] + time;
+      t = Math.floor(t / 32);
+    }
+    lastMs = ms;
+    lastTime = time;
+  }
+  return lastTime;
 }
 
 /**
@@ -36,13 +56,8 @@ function random10(): Uint8Array {
  * Example: `m_01jd3k5x7z4q9w2e8r6t0y1u3i`.
  */
 export function newId(prefix: string): string {
-  let t = Date.now();
-  let time = '';
-  for (let i = 0; i < 10; i++) {
-    time = ALPHABET[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  return `${prefix}_${time}${base32(random10())}`;
+  const at = random10();
+  return `${prefix}_${timePart(Date.now())}${base32(pool, at, at + 10)}`;
 }
 
 /** A random url-safe secret of n bytes (refresh tokens, invite codes). */
