@@ -67,8 +67,7 @@ export class MessageService {
       const root = await this.requireMessage(input.conv, thread_root);
       if (root.thread_root) throw new ParleyError('invalid_frame', 'threads do not nest');
     }
-    const names = parseMentions(input.text);
-    const mentions = names.length === 0 ? [] : await this.mentionedIds(input.conv, names);
+    const mentions = await this.mentions(input.conv, input.text);
     const res = await this.append(
       {
         conv: input.conv,
@@ -192,8 +191,11 @@ export class MessageService {
     return m;
   }
 
-  /** Ids of the conversation's members written as @username in the text. */
-  private async mentions(conv: string, text: string): Promise<string[]> {
+  /**
+   * Ids of the conversation's members written as @username in the text. Not async: a text
+   * without mentions (most) is answered at once, without an async function's frame.
+   */
+  private mentions(conv: string, text: string): string[] | Promise<string[]> {
     const names = parseMentions(text);
     return names.length === 0 ? [] : this.mentionedIds(conv, names);
   }

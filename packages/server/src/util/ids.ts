@@ -8,7 +8,7 @@ function base32(bytes: Uint8Array, from = 0, to = bytes.length): string {
   let bits = 0;
   let value = 0;
   for (let i = from; i < to; i++) {
-    value = ((value << 8) | bytes[i]!) & 0xffff;
+    value = (value << 8) | bytes[i]!;
     bits += 8;
     while (bits >= 5) {
       out += ALPHABET[(value >>> (bits - 5)) & 31];

@@ -32,8 +32,14 @@ export type Handler<T extends ClientFrame['type']> = (
   frame: Extract<ClientFrame, { type: T }>,
 ) => Promise<void>;
 
-/** Membership check from the socket's subscriptions, falling back to the store. */
-export async function requireConv(ctx: GatewayContext, s: Session, conv: string): Promise<void> {
-  if (s.convs.has(conv)) return;
-  await ctx.conversations.requireMember(conv, s.user);
+/**
+ * Membership check from the socket's subscriptions, falling back to the store. Not async: the
+ * common case (the socket holds the conversation) returns at once, without a promise.
+ */
+export function requireConv(
+  ctx: GatewayContext,
+  s: Session,
+  conv: string,
+): Promise<unknown> | undefined {
+  return s.convs.has(conv) ? undefined : ctx.conversations.requireMember(conv, s.user);
 }

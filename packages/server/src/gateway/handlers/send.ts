@@ -8,7 +8,7 @@ import { requireConv } from './context.js';
  */
 export const handleSend: Handler<'send'> = async (ctx, s, f) => {
   const t0 = performance.now();
-  if (!s.convs.has(f.conv)) await requireConv(ctx, s, f.conv);
+  await requireConv(ctx, s, f.conv);
   let queued!: () => void;
   const whenQueued = new Promise<void>((resolve) => {
     queued = resolve;
