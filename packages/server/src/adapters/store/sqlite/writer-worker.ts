@@ -22,12 +22,20 @@ const { path, maxBatch, signal } = workerData as {
   signal: Int32Array;
 };
 const batchSize = maxBatch ?? DEFAULT_MAX_BATCH;
+
+/**
+ * Page cache of this thread's connection: 16 MiB (4,096 pages), which holds the tail pages
+ * of the conversation-keyed indexes for thousands of conversations. Not more: when a commit
+ * splits a B-tree page, SQLite renumbers the new pages through a page number past 1 GiB, and
+ * the end of that transaction then walks every page the cache holds. With 64 MiB that walk
+ * cost about a fifth of the commit's CPU (ADR 0012, `bench/sqlite-cache.ts`).
+ */
+const WRITER_CACHE_KIB = 16_384;
+
 const db = openDatabase(path);
-// The checkpointer thread copies the WAL back as it grows; each commit wakes it when due. A
-// 64 MiB page cache holds the tail pages of the conversation-keyed indexes that appends write
-// (ADR 0004).
+// The checkpointer thread copies the WAL back as it grows; each commit wakes it when due.
 db.pragma(`wal_autocheckpoint = ${COMMITTER_AUTOCHECKPOINT_PAGES}`);
-db.pragma('cache_size = -65536');
+db.pragma(`cache_size = ${-WRITER_CACHE_KIB}`);
 const checkpoints = new CheckpointTrigger(path, signal);
 const commit = new GroupCommit(db, new Appender(new Statements(db)), batchSize, (n) =>
   checkpoints.afterCommit(n),
