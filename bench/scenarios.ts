@@ -76,7 +76,9 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
           ? { convs: 20, clientsPerConv: 2, sendersPerConv: 2, socketsPerUser: 1, direct: true }
           : { convs: 1000, clientsPerConv: 2, sendersPerConv: 2, socketsPerUser: 1, direct: true },
         rates: quick ? [50, 400] : [500, 2000, 4000, 8000, 16000],
-        prewarm: null,
+        // As S1's: a step run on its own (`--rates 8000`) measured Parley's first seconds under
+        // load, with event-loop stalls of up to 114 ms while its send path compiled.
+        prewarm: quick ? null : { rate: 4000, ms: 10_000 },
         ...timing,
         workers: 2,
       };
