@@ -1,5 +1,6 @@
 /** Result shapes, the markdown tables and the target checks. */
 import type { ConnectResult, TargetKind } from './loadgen/types.js';
+import type { WindowLatency } from './metrics.js';
 import type { Scenario } from './scenarios.js';
 
 export interface Quantiles {
@@ -25,6 +26,11 @@ export interface StepResult {
   latencyMs: Quantiles;
   /** Parley only: send -> ack. */
   ackMs: Quantiles | null;
+  /**
+   * One Parley node only: the server's own ack latency in the measure window (`/metrics`, from
+   * the parsed frame to the queued ack), so the load generator's share of the tail shows.
+   */
+  serverAck?: WindowLatency | null;
   acked: number;
   unacked: number;
   /** Server process CPU (user+system, all threads) in the measure window, in cores. */
@@ -128,6 +134,11 @@ export function markdown(r: ScenarioResult): string {
         if (s.unacked) notes.push(`${s.unacked} unacked`);
         for (const [k, v] of Object.entries(s.errors)) notes.push(`${v} ${k}`);
         if (s.maxSendLagMs > 50) notes.push(`send lag ${int(s.maxSendLagMs)} ms`);
+        if (s.serverAck) {
+          notes.push(
+            `server-side ack p99 ≤ ${s.serverAck.p99AtMostMs} ms, ${f(s.serverAck.withinTargetPct, 2)}% ≤ 20 ms`,
+          );
+        }
         if (s.drainMs > r.config.drainMs + 1500) notes.push(`drain ${f(s.drainMs / 1000)} s`);
         out.push(
           `| ${label(r, t)} | ${int(s.rate)} | ${int(s.sentPerS)} | ${int(s.deliveriesPerS)} | ${int(s.loss)} (${f(s.lossPct, 2)}%) | ${f(s.latencyMs.p50, 2)} | ${f(s.latencyMs.p99, 2)} | ${f(s.latencyMs.max, 1)} | ${

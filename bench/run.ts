@@ -21,6 +21,7 @@ import {
   TARGET_KINDS,
   type TargetKind,
 } from './loadgen/types.js';
+import { type Buckets, scrapeAckBuckets, windowLatency } from './metrics.js';
 import {
   checks,
   markdown,
@@ -184,13 +185,19 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
       const measureEnd = measureStart + sc.measureMs;
       let partsA: Record<string, number> | undefined;
       let partsB: Record<string, number> | undefined;
+      // A single Parley node: its own ack latencies in the window, from /metrics.
+      const scrape = kind === 'parley';
+      let ackA: Promise<Buckets | null> = Promise.resolve(null);
+      let ackB: Promise<Buckets | null> = Promise.resolve(null);
       const ta = setTimeout(() => {
         cpuA = server.cpuUs();
         partsA = server.parts?.();
+        if (scrape) ackA = scrapeAckBuckets(server.url);
       }, measureStart - nowMs());
       const tb = setTimeout(() => {
         cpuB = server.cpuUs();
         partsB = server.parts?.();
+        if (scrape) ackB = scrapeAckBuckets(server.url);
       }, measureEnd - nowMs());
       await lg.step(i, rate, startAt, sc.warmupMs, sc.measureMs);
       // The workers finish on their own ticks; make sure the server samples were taken.
@@ -216,6 +223,7 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
       }
       const drainedMs = Date.now() - drainStart;
       const r = await lg.report(i);
+      const [bucketsA, bucketsB] = await Promise.all([ackA, ackB]);
       const secs = sc.measureMs / 1000;
       const loss = r.expected - r.received;
       const step: StepResult = {
@@ -228,6 +236,7 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
         lossPct: r.expected === 0 ? 0 : (100 * loss) / r.expected,
         latencyMs: quantiles(r.latency),
         ackMs: isParley(kind) ? quantiles(r.ack) : null,
+        serverAck: bucketsA && bucketsB ? windowLatency(bucketsA, bucketsB, 20) : null,
         acked: r.acked,
         unacked: r.unacked,
         serverCpuCores: (cpuB - cpuA) / 1e6 / secs,
@@ -249,6 +258,10 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
       log(
         `${sc.name} ${kind} ${rate} msgs/s: ${Math.round(step.deliveriesPerS)} deliveries/s, loss ${loss}, p50 ${step.latencyMs.p50.toFixed(2)} p99 ${step.latencyMs.p99.toFixed(2)} max ${step.latencyMs.max.toFixed(1)} ms${
           step.ackMs ? `, ack p99 ${step.ackMs.p99.toFixed(2)} ms` : ''
+        }${
+          step.serverAck
+            ? ` (server-side p99 <= ${step.serverAck.p99AtMostMs} ms, ${step.serverAck.withinTargetPct.toFixed(2)}% <= 20 ms)`
+            : ''
         }, server ${step.serverCpuCores.toFixed(2)} cores (${step.cpuUsPerDelivery.toFixed(2)} us/delivery), loadgen ${step.loadgenCpuCores.toFixed(2)} cores${
           step.cpuCoresByPart
             ? ` [${Object.entries(step.cpuCoresByPart)
