@@ -17,32 +17,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { type MessageAppend, type SeedStore, seedDirectPairs } from './seed.js';
 import { REPO_ROOT } from './servers.js';
 
 interface Db {
   pragma(sql: string): unknown;
   close(): void;
 }
-interface AppendInput {
-  conv: string;
-  sender: string;
-  body: {
-    kind: 'message';
-    id: string;
-    cid: string;
-    text: string;
-    reply_to: null;
-    thread_root: null;
-    mentions: string[];
-  };
-}
 interface Modules {
   server: {
-    openStore(url: string): Promise<{
-      createUser(u: object): Promise<unknown>;
-      createConversation(c: object): Promise<unknown>;
-      close(): Promise<void>;
-    }>;
+    openStore(url: string): Promise<SeedStore & { close(): Promise<void> }>;
   };
   ids: { newId(prefix: string): string };
   db: { openDatabase(path: string): Db; Statements: new (db: Db) => unknown };
@@ -51,7 +35,7 @@ interface Modules {
     GroupCommit: new (
       db: Db,
       appender: unknown,
-    ) => { commitNow(inputs: AppendInput[]): { ok: boolean }[] };
+    ) => { commitNow(inputs: MessageAppend[]): { ok: boolean }[] };
   };
 }
 
@@ -84,32 +68,11 @@ const cpuUs = () => {
 /** A new database with the schema, `n` users in pairs and a direct conversation per pair. */
 async function seed(m: Modules, file: string, n: number): Promise<[string, string, string][]> {
   const store = await m.server.openStore(`sqlite:${file}`);
-  const pairs: [string, string, string][] = [];
   try {
-    for (let i = 0; i < n; i++) {
-      const [a, b, conv] = [`u_${2 * i}`, `u_${2 * i + 1}`, `c_${i}`];
-      for (const id of [a, b]) {
-        await store.createUser({ id, username: id, display_name: id, password_hash: null });
-      }
-      await store.createConversation({
-        id: conv,
-        kind: 'direct',
-        title: '',
-        workspace_id: null,
-        is_public: false,
-        created_by: a,
-        direct_key: `${a}:${b}`,
-        members: [
-          { user_id: a, role: 'member' },
-          { user_id: b, role: 'member' },
-        ],
-      });
-      pairs.push([conv, a, b]);
-    }
+    return await seedDirectPairs(store, n, 'seed');
   } finally {
     await store.close();
   }
-  return pairs;
 }
 
 /** CPU µs per commit in each round, for one cache size. */
@@ -129,7 +92,7 @@ async function runSize(m: Modules, mib: number, opts: ReturnType<typeof parseArg
     for (let r = 0; r < opts.rounds; r++) {
       let spent = 0;
       for (let c = 0; c < opts.commits; c++) {
-        const batch: AppendInput[] = [];
+        const batch: MessageAppend[] = [];
         for (let i = 0; i < opts.batch; i++) {
           const [conv, a, b] = pairs[Math.floor(Math.random() * pairs.length)]!;
           const sender = Math.random() < 0.5 ? a : b;

@@ -17,41 +17,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Histogram } from './loadgen/histogram.js';
+import { type MessageAppend, type SeedStore, seedDirectPairs } from './seed.js';
 import { REPO_ROOT } from './servers.js';
 
 /** The part of the server's Store port this benchmark uses. */
-interface Store {
+interface Store extends SeedStore {
   migrate(): Promise<void>;
   close(): Promise<void>;
-  createUser(u: {
-    id: string;
-    username: string;
-    display_name: string;
-    password_hash: string | null;
-  }): Promise<unknown>;
-  createConversation(c: {
-    id: string;
-    kind: 'direct';
-    title: string;
-    workspace_id: null;
-    is_public: boolean;
-    created_by: string;
-    direct_key: string;
-    members: { user_id: string; role: 'member' }[];
-  }): Promise<unknown>;
-  append(input: {
-    conv: string;
-    sender: string;
-    body: {
-      kind: 'message';
-      id: string;
-      cid: string;
-      text: string;
-      reply_to: null;
-      thread_root: null;
-      mentions: string[];
-    };
-  }): Promise<unknown>;
+  append(input: MessageAppend): Promise<unknown>;
   appendBatches?(): { inline: number; thread: number } | null;
 }
 
@@ -190,29 +163,7 @@ async function main(): Promise<void> {
   const steps: Step[] = [];
   try {
     const run = ids.newId('b').slice(-8);
-    const pairs: [string, string, string][] = [];
-    for (let i = 0; i < opts.conversations; i++) {
-      const a = `u_${run}_${2 * i}`;
-      const b = `u_${run}_${2 * i + 1}`;
-      for (const id of [a, b]) {
-        await store.createUser({ id, username: id, display_name: id, password_hash: null });
-      }
-      const conv = `c_${run}_${i}`;
-      await store.createConversation({
-        id: conv,
-        kind: 'direct',
-        title: '',
-        workspace_id: null,
-        is_public: false,
-        created_by: a,
-        direct_key: `${a}:${b}`,
-        members: [
-          { user_id: a, role: 'member' },
-          { user_id: b, role: 'member' },
-        ],
-      });
-      pairs.push([conv, a, b]);
-    }
+    const pairs = await seedDirectPairs(store, opts.conversations, run);
     // The pacing loop wakes every millisecond: its own CPU, measured with nothing to send, is
     // taken off every step's.
     const idle = (await runStep(store, ids, pairs, 0, Math.min(opts.seconds, 5))).cpuCores;

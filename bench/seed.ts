@@ -1,0 +1,69 @@
+/** A message append as the Store port takes it. */
+export interface MessageAppend {
+  conv: string;
+  sender: string;
+  body: {
+    kind: 'message';
+    id: string;
+    cid: string;
+    text: string;
+    reply_to: null;
+    thread_root: null;
+    mentions: string[];
+  };
+}
+
+/** The part of the server's Store port that seeding uses. */
+export interface SeedStore {
+  createUser(u: {
+    id: string;
+    username: string;
+    display_name: string;
+    password_hash: string | null;
+  }): Promise<unknown>;
+  createConversation(c: {
+    id: string;
+    kind: 'direct';
+    title: string;
+    workspace_id: null;
+    is_public: boolean;
+    created_by: string;
+    direct_key: string;
+    members: { user_id: string; role: 'member' }[];
+  }): Promise<unknown>;
+}
+
+/**
+ * S2's layout straight into a store: `n` pairs of users, a direct conversation per pair. Ids
+ * are `u_<prefix>_<i>` and `c_<prefix>_<i>`. Returns [conversation, member, member] per pair.
+ */
+export async function seedDirectPairs(
+  store: SeedStore,
+  n: number,
+  prefix: string,
+): Promise<[string, string, string][]> {
+  const pairs: [string, string, string][] = [];
+  for (let i = 0; i < n; i++) {
+    const a = `u_${prefix}_${2 * i}`;
+    const b = `u_${prefix}_${2 * i + 1}`;
+    for (const id of [a, b]) {
+      await store.createUser({ id, username: id, display_name: id, password_hash: null });
+    }
+    const conv = `c_${prefix}_${i}`;
+    await store.createConversation({
+      id: conv,
+      kind: 'direct',
+      title: '',
+      workspace_id: null,
+      is_public: false,
+      created_by: a,
+      direct_key: `${a}:${b}`,
+      members: [
+        { user_id: a, role: 'member' },
+        { user_id: b, role: 'member' },
+      ],
+    });
+    pairs.push([conv, a, b]);
+  }
+  return pairs;
+}
