@@ -33,7 +33,7 @@ describe('windowLatency', () => {
     const before = parseBuckets(text(100, 100, 100, 100), NAME);
     const after = parseBuckets(text(900, 1085, 1095, 1100), NAME);
     const w = windowLatency(before, after, 20);
-    expect(w).toEqual({ count: 1000, withinTargetPct: 98.5, p99AtMostMs: 50 });
+    expect(w).toEqual({ count: 1000, targetMs: 20, withinTargetPct: 98.5, p99AtMostMs: 50 });
   });
 
   it('puts p99 in +Inf when more than 1 % are past the last bound', () => {

@@ -28,7 +28,9 @@ export function parseBuckets(text: string, name: string): Buckets {
 export interface WindowLatency {
   /** Observations between the two scrapes. */
   count: number;
-  /** Share of them at or under `targetMs` (the bucket bound equal to it must exist). */
+  /** The latency target the share below is counted against (a bucket bound), ms. */
+  targetMs: number;
+  /** Share of them at or under `targetMs`. */
   withinTargetPct: number;
   /** The smallest bucket bound holding 99 % of them, in ms (Infinity: only the +Inf bucket). */
   p99AtMostMs: number;
@@ -56,8 +58,11 @@ export function windowLatency(
       break;
     }
   }
-  return { count: total, withinTargetPct: (100 * within) / total, p99AtMostMs };
+  return { count: total, targetMs, withinTargetPct: (100 * within) / total, p99AtMostMs };
 }
+
+/** S2's ack target, and a bound of the server's histogram: the share within it is reported. */
+export const ACK_TARGET_MS = 20;
 
 /** One scrape of the ack latency histogram; null when `/metrics` does not answer. */
 export async function scrapeAckBuckets(baseUrl: string): Promise<Buckets | null> {

@@ -21,7 +21,7 @@ import {
   TARGET_KINDS,
   type TargetKind,
 } from './loadgen/types.js';
-import { type Buckets, scrapeAckBuckets, windowLatency } from './metrics.js';
+import { ACK_TARGET_MS, type Buckets, scrapeAckBuckets, windowLatency } from './metrics.js';
 import {
   checks,
   markdown,
@@ -236,7 +236,7 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
         lossPct: r.expected === 0 ? 0 : (100 * loss) / r.expected,
         latencyMs: quantiles(r.latency),
         ackMs: isParley(kind) ? quantiles(r.ack) : null,
-        serverAck: bucketsA && bucketsB ? windowLatency(bucketsA, bucketsB, 20) : null,
+        serverAck: bucketsA && bucketsB ? windowLatency(bucketsA, bucketsB, ACK_TARGET_MS) : null,
         acked: r.acked,
         unacked: r.unacked,
         serverCpuCores: (cpuB - cpuA) / 1e6 / secs,
@@ -260,7 +260,7 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
           step.ackMs ? `, ack p99 ${step.ackMs.p99.toFixed(2)} ms` : ''
         }${
           step.serverAck
-            ? ` (server-side p99 <= ${step.serverAck.p99AtMostMs} ms, ${step.serverAck.withinTargetPct.toFixed(2)}% <= 20 ms)`
+            ? ` (server-side p99 <= ${step.serverAck.p99AtMostMs} ms, ${step.serverAck.withinTargetPct.toFixed(2)}% <= ${step.serverAck.targetMs} ms)`
             : ''
         }, server ${step.serverCpuCores.toFixed(2)} cores (${step.cpuUsPerDelivery.toFixed(2)} us/delivery), loadgen ${step.loadgenCpuCores.toFixed(2)} cores${
           step.cpuCoresByPart

@@ -67,3 +67,35 @@ export async function seedDirectPairs(
   }
   return pairs;
 }
+
+/** Ids as the server makes them (`packages/server/dist/util/ids.js`). */
+export interface Ids {
+  newId(prefix: string): string;
+}
+
+/** The text of every benchmark message: about the size of a chat line. */
+const TEXT = `${'x'.repeat(100)} benchmark message`;
+
+/** S2's next message: from one member, chosen at random, of a random one of the pairs. */
+export function randomAppend(pairs: [string, string, string][], ids: Ids): MessageAppend {
+  const [conv, a, b] = pairs[Math.floor(Math.random() * pairs.length)]!;
+  return {
+    conv,
+    sender: Math.random() < 0.5 ? a : b,
+    body: {
+      kind: 'message',
+      id: ids.newId('m'),
+      cid: ids.newId('c'),
+      text: TEXT,
+      reply_to: null,
+      thread_root: null,
+      mentions: [],
+    },
+  };
+}
+
+/** User + system CPU of this process so far, µs. */
+export function cpuUs(): number {
+  const c = process.cpuUsage();
+  return c.user + c.system;
+}

@@ -17,7 +17,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { type MessageAppend, type SeedStore, seedDirectPairs } from './seed.js';
+import {
+  cpuUs,
+  type Ids,
+  type MessageAppend,
+  randomAppend,
+  type SeedStore,
+  seedDirectPairs,
+} from './seed.js';
 import { REPO_ROOT } from './servers.js';
 
 interface Db {
@@ -28,7 +35,7 @@ interface Modules {
   server: {
     openStore(url: string): Promise<SeedStore & { close(): Promise<void> }>;
   };
-  ids: { newId(prefix: string): string };
+  ids: Ids;
   db: { openDatabase(path: string): Db; Statements: new (db: Db) => unknown };
   append: { Appender: new (st: unknown) => unknown };
   commit: {
@@ -60,11 +67,6 @@ function parseArgs(argv: string[]) {
   return opts;
 }
 
-const cpuUs = () => {
-  const c = process.cpuUsage();
-  return c.user + c.system;
-};
-
 /** A new database with the schema, `n` users in pairs and a direct conversation per pair. */
 async function seed(m: Modules, file: string, n: number): Promise<[string, string, string][]> {
   const store = await m.server.openStore(`sqlite:${file}`);
@@ -87,22 +89,11 @@ async function runSize(m: Modules, mib: number, opts: ReturnType<typeof parseArg
     db.pragma('wal_autocheckpoint = 0');
     db.pragma(`cache_size = ${-1024 * mib}`);
     const commit = new m.commit.GroupCommit(db, new m.append.Appender(new m.db.Statements(db)));
-    const text = `${'x'.repeat(100)} benchmark message`;
     let messages = 0;
     for (let r = 0; r < opts.rounds; r++) {
       let spent = 0;
       for (let c = 0; c < opts.commits; c++) {
-        const batch: MessageAppend[] = [];
-        for (let i = 0; i < opts.batch; i++) {
-          const [conv, a, b] = pairs[Math.floor(Math.random() * pairs.length)]!;
-          const sender = Math.random() < 0.5 ? a : b;
-          const body = { id: m.ids.newId('m'), cid: m.ids.newId('c'), text, mentions: [] };
-          batch.push({
-            conv,
-            sender,
-            body: { kind: 'message', ...body, reply_to: null, thread_root: null },
-          });
-        }
+        const batch = Array.from({ length: opts.batch }, () => randomAppend(pairs, m.ids));
         const t0 = cpuUs();
         const out = commit.commitNow(batch);
         spent += cpuUs() - t0;

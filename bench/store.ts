@@ -17,7 +17,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Histogram } from './loadgen/histogram.js';
-import { type MessageAppend, type SeedStore, seedDirectPairs } from './seed.js';
+import {
+  cpuUs,
+  type Ids,
+  type MessageAppend,
+  randomAppend,
+  type SeedStore,
+  seedDirectPairs,
+} from './seed.js';
 import { REPO_ROOT } from './servers.js';
 
 /** The part of the server's Store port this benchmark uses. */
@@ -31,10 +38,6 @@ interface Store extends SeedStore {
 interface Server {
   openStore(url: string): Promise<Store>;
 }
-interface Ids {
-  newId(prefix: string): string;
-}
-
 interface Step {
   rate: number;
   appendsPerS: number;
@@ -62,10 +65,6 @@ function parseArgs(argv: string[]) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const cpuUs = () => {
-  const c = process.cpuUsage();
-  return c.user + c.system;
-};
 
 /** Sends at `rate` for `seconds` (after a 2 s warm-up); waits for every append to settle. */
 async function runStep(
@@ -80,26 +79,11 @@ async function runStep(
   let acked = 0;
   let measuring = false;
   const pending = new Set<Promise<unknown>>();
-  const text = `${'x'.repeat(100)} benchmark message`;
   const send = () => {
-    const [conv, a, b] = pairs[Math.floor(Math.random() * pairs.length)]!;
-    const sender = Math.random() < 0.5 ? a : b;
     const t0 = performance.now();
     const counted = measuring;
     const p = store
-      .append({
-        conv,
-        sender,
-        body: {
-          kind: 'message',
-          id: ids.newId('m'),
-          cid: ids.newId('c'),
-          text,
-          reply_to: null,
-          thread_root: null,
-          mentions: [],
-        },
-      })
+      .append(randomAppend(pairs, ids))
       .then(
         () => {
           if (!counted) return;

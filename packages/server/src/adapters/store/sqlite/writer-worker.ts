@@ -28,7 +28,7 @@ const batchSize = maxBatch ?? DEFAULT_MAX_BATCH;
  * of the conversation-keyed indexes for thousands of conversations. Not more: when a commit
  * splits a B-tree page, SQLite renumbers the new pages through a page number past 1 GiB, and
  * the end of that transaction then walks every page the cache holds. With 64 MiB that walk
- * cost about a fifth of the commit's CPU (ADR 0012, `bench/sqlite-cache.ts`).
+ * cost 7-20 % of the commit's CPU (ADR 0012, `bench/sqlite-cache.ts`).
  */
 const WRITER_CACHE_KIB = 16_384;
 
