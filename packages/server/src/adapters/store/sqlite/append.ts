@@ -5,13 +5,14 @@ import { messageEvent } from '../rows.js';
 import type { Statements } from './db.js';
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from './rows.js';
 
-/** Thrown inside an append's savepoint when (sender, cid) exists, so the savepoint rolls back. */
-export class DuplicateMessage extends Error {
-  constructor(
-    readonly sender: string,
-    readonly cid: string,
-  ) {
-    super('duplicate message');
+/**
+ * Thrown when a message's row was stored and its event then failed (which SQLite's own
+ * constraints make impossible short of a bug): the transaction holds half an append, so the
+ * caller must roll it back, or its savepoint if it took one.
+ */
+export class TornAppend extends Error {
+  constructor(override readonly cause: unknown) {
+    super('message stored without its event');
   }
 }
 
@@ -21,9 +22,16 @@ const SQL = {
     FROM conversations c WHERE c.id = ?`,
   insertEvent:
     'INSERT INTO events (conv, seq, sender, ts, kind, msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  // A message's seq, and its pos: the next rowid of events, as the events insert would choose.
+  nextSeqPos: `SELECT coalesce((SELECT max(seq) FROM events WHERE conv = c.id), 0) + 1 AS seq,
+      coalesce((SELECT max(pos) FROM events), 0) + 1 AS pos
+    FROM conversations c WHERE c.id = ?`,
+  // A (sender, cid) that exists stores nothing: so a duplicate needs no savepoint to undo it.
   insertMessage: `INSERT INTO messages
     (conv, id, seq, pos, sender, cid, ts, text, mentions, reply_to, thread_root)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender, cid) DO NOTHING`,
+  insertMessageEvent: `INSERT INTO events (pos, conv, seq, sender, ts, kind, msg_id, body)
+    VALUES (?, ?, ?, ?, ?, 'message', ?, NULL)`,
   findDup: `SELECT ${MESSAGE_COLUMNS}, pos FROM messages WHERE sender = ? AND cid = ?`,
   edit: 'UPDATE messages SET text = ?, mentions = ?, edited_at = ? WHERE conv = ? AND id = ?',
   delete: `UPDATE messages SET text = '', mentions = '[]', deleted = 1 WHERE conv = ? AND id = ?
@@ -66,8 +74,9 @@ function bodyJson(b: Exclude<EventBody, { kind: 'message' }>): string {
 
 /**
  * Applies one append: assigns the seq, stores the event and updates the materialized state.
- * Must run inside a transaction (one savepoint per append); throws DuplicateMessage for a
- * (sender, cid) that exists, after writing, so the caller's savepoint undoes the writes.
+ * Must run inside a transaction. A message writes nothing when its (sender, cid) exists (the
+ * original answers) or when it fails, except for `TornAppend`; any other kind of event may
+ * throw after writing, so it runs in a savepoint of its own when others share the transaction.
  */
 export class Appender {
   readonly #st: Statements;
@@ -77,6 +86,7 @@ export class Appender {
 
   apply(input: AppendInput, ts: number): AppendResult {
     const { conv, sender, body } = input;
+    if (body.kind === 'message') return this.#message(input, body, ts);
     const st = this.#st;
     if (body.kind === 'read') {
       const moved = st.get(SQL.read).run(body.read_seq, conv, sender, body.read_seq).changes;
@@ -85,40 +95,49 @@ export class Appender {
     const row = st.get(SQL.nextSeq).get(conv) as { seq: number } | undefined;
     if (row === undefined) throw new ParleyError('not_found', `no conversation ${conv}`);
     const seq = row.seq;
-    const base = { conv, seq, sender, ts };
-
-    if (body.kind === 'message') {
-      const pos = Number(
-        st.get(SQL.insertEvent).run(conv, seq, sender, ts, 'message', body.id, null)
-          .lastInsertRowid,
-      );
-      const inserted = st
-        .get(SQL.insertMessage)
-        .run(
-          conv,
-          body.id,
-          seq,
-          pos,
-          sender,
-          body.cid,
-          ts,
-          body.text,
-          JSON.stringify(body.mentions),
-          body.reply_to,
-          body.thread_root,
-        ).changes;
-      if (inserted === 0) throw new DuplicateMessage(sender, body.cid);
-      return { event: messageEvent(input, seq, ts), pos, dup: false };
-    }
-
     const target = 'target' in body ? body.target : null;
     const json = bodyJson(body);
     const pos = Number(
       st.get(SQL.insertEvent).run(conv, seq, sender, ts, body.kind, target, json).lastInsertRowid,
     );
     this.#materialize(input, body, ts, pos, seq);
-    const event = { ...base, kind: body.kind, ...(JSON.parse(json) as object) } as ConvEvent;
-    return { event, pos, dup: false };
+    const event = { conv, seq, sender, ts, kind: body.kind, ...(JSON.parse(json) as object) };
+    return { event: event as ConvEvent, pos, dup: false };
+  }
+
+  /** The message row first: a duplicate stops there, having written nothing. */
+  #message(
+    input: AppendInput,
+    body: Extract<EventBody, { kind: 'message' }>,
+    ts: number,
+  ): AppendResult {
+    const { conv, sender } = input;
+    const st = this.#st;
+    const next = st.get(SQL.nextSeqPos).get(conv) as { seq: number; pos: number } | undefined;
+    if (next === undefined) throw new ParleyError('not_found', `no conversation ${conv}`);
+    const { seq, pos } = next;
+    const inserted = st
+      .get(SQL.insertMessage)
+      .run(
+        conv,
+        body.id,
+        seq,
+        pos,
+        sender,
+        body.cid,
+        ts,
+        body.text,
+        JSON.stringify(body.mentions),
+        body.reply_to,
+        body.thread_root,
+      ).changes;
+    if (inserted === 0) return this.original(sender, body.cid);
+    try {
+      st.get(SQL.insertMessageEvent).run(pos, conv, seq, sender, ts, body.id);
+    } catch (e) {
+      throw new TornAppend(e);
+    }
+    return { event: messageEvent(input, seq, ts), pos, dup: false };
   }
 
   /** The stored original of a duplicate message, with its current state. */

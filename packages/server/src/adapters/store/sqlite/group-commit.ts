@@ -1,6 +1,6 @@
 import { ParleyError } from '@parley/protocol';
 import type { AppendInput, AppendResult } from '../../../ports/store.js';
-import { type Appender, DuplicateMessage } from './append.js';
+import { type Appender, TornAppend } from './append.js';
 import type { Db, Tx } from './db.js';
 import { mapError } from './errors.js';
 
@@ -23,10 +23,10 @@ interface Pending extends Slot {
 
 /**
  * Group commit for appends. Appends are queued and written together in one transaction on the
- * next turn of the event loop (or at once when `maxBatch` are waiting). Each append of a batch
- * runs in its own SAVEPOINT, so a failing append rolls back alone and rejects while the others
- * commit; a batch of one needs none. Every promise settles only after the COMMIT returned,
- * which with synchronous=FULL means durable.
+ * next turn of the event loop (or at once when `maxBatch` are waiting). A failing append
+ * rolls back alone and rejects while the others commit: a message writes nothing unless it
+ * succeeds, and any other append runs in its own SAVEPOINT. Every promise settles only after the
+ * COMMIT returned, which with synchronous=FULL means durable.
  */
 export class GroupCommit {
   readonly #db: Db;
@@ -35,7 +35,7 @@ export class GroupCommit {
   #queue: Pending[] = [];
   #scheduled = false;
   #closed = false;
-  readonly #batchTx: Tx<(batch: Slot[]) => void>;
+  readonly #batchTx: Tx<(batch: Slot[], savepoints: boolean) => void>;
   readonly #oneTx: (input: AppendInput, ts: number) => AppendResult;
 
   readonly #afterCommit: ((appends: number) => void) | undefined;
@@ -56,7 +56,9 @@ export class GroupCommit {
     this.#maxBatch = maxBatch;
     // Nested better-sqlite3 transactions are savepoints.
     this.#oneTx = db.transaction((input: AppendInput, ts: number) => appender.apply(input, ts));
-    this.#batchTx = db.transaction((batch: Slot[]) => this.#applyBatch(batch));
+    this.#batchTx = db.transaction((batch: Slot[], savepoints: boolean) =>
+      this.#applyBatch(batch, savepoints),
+    );
   }
 
   append(input: AppendInput): Promise<AppendResult> {
@@ -102,23 +104,18 @@ export class GroupCommit {
   /** Sets each append's result or error; a failed transaction fails every append in it. */
   #commit(batch: Slot[]): void {
     try {
-      this.#batchTx.immediate(batch);
+      this.#batchTx.immediate(batch, false);
     } catch (e) {
-      if (e instanceof DuplicateMessage) {
-        // Only a lone append lets it out (it has no savepoint, see #applyBatch): its transaction
-        // rolled back whole, and the original answers it.
-        const only = batch[0]!;
+      if (e instanceof TornAppend && batch.length > 1) {
+        // Half a message in the transaction, which rolled back whole: once more, with every
+        // append in a savepoint of its own, so that only the torn one fails.
         try {
-          only.result = this.#appender.original(e.sender, e.cid);
+          this.#batchTx.immediate(batch, true);
         } catch (e2) {
-          only.error = mapError(e2);
+          fail(batch, e2);
         }
       } else {
-        const err = mapError(e);
-        for (const p of batch) {
-          p.result = undefined;
-          p.error = err;
-        }
+        fail(batch, e);
       }
     }
     this.#afterCommit?.(batch.length);
@@ -130,33 +127,40 @@ export class GroupCommit {
     this.#closed = true;
   }
 
-  #applyBatch(batch: Slot[]): void {
+  /**
+   * A message writes nothing unless it succeeds (`Appender`), so it needs no savepoint: one
+   * that fails fails alone. Other kinds of events each run in a savepoint, as does every append
+   * when `savepoints` (the retry after a `TornAppend`). Alone in its transaction, an append
+   * takes no savepoint either: whatever it throws rolls back the transaction.
+   */
+  #applyBatch(batch: Slot[], savepoints: boolean): void {
     const ts = Date.now();
     if (batch.length === 1) {
-      // Alone in its transaction, an append needs no savepoint of its own (two statements
-      // fewer, most commits under light load): whatever it throws rolls back the transaction.
       const p = batch[0]!;
       p.result = this.#appender.apply(p.input, ts);
       return;
     }
     for (const p of batch) {
+      p.result = undefined;
+      p.error = undefined;
+      const bare = !savepoints && p.input.body.kind === 'message';
       try {
-        p.result = this.#oneTx(p.input, ts);
+        p.result = bare ? this.#appender.apply(p.input, ts) : this.#oneTx(p.input, ts);
       } catch (e) {
         // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the
         // batch as a whole fails and every append rejects.
-        if (!this.#db.inTransaction) throw e;
-        if (e instanceof DuplicateMessage) {
-          try {
-            p.result = this.#appender.original(e.sender, e.cid);
-          } catch (e2) {
-            if (!this.#db.inTransaction) throw e2;
-            p.error = mapError(e2);
-          }
-        } else {
-          p.error = mapError(e);
-        }
+        if (!this.#db.inTransaction || (bare && e instanceof TornAppend)) throw e;
+        p.error = mapError(e instanceof TornAppend ? e.cause : e);
       }
     }
+  }
+}
+
+/** Every append of a transaction that failed fails with its error. */
+function fail(batch: Slot[], e: unknown): void {
+  const err = mapError(e instanceof TornAppend ? e.cause : e);
+  for (const p of batch) {
+    p.result = undefined;
+    p.error = err;
   }
 }

@@ -7,7 +7,9 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { messageBody } from '../../../test/contract/store/helpers.js';
 import { storeContract } from '../../../test/contract/store.contract.js';
-import { openDatabase } from './db.js';
+import { Appender } from './append.js';
+import { openDatabase, Statements } from './db.js';
+import { GroupCommit } from './group-commit.js';
 import { SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from './index.js';
 import { MIGRATIONS } from './migrations.js';
 
@@ -240,6 +242,57 @@ describe('SqliteStore', () => {
       expect(statSync(path).size).toBeGreaterThan(before + 1024 * 1024);
     }),
   );
+
+  it('fails only the bad appends of a batch: a duplicate, an unknown conversation, a torn message', async () => {
+    const path = tempPath();
+    const seeded = await open(path);
+    await seedOneConversation(seeded);
+    await seeded.close();
+    const db = openDatabase(path);
+    try {
+      // The events insert of message `m-torn` fails after its message row was written.
+      db.exec(`CREATE TRIGGER torn BEFORE INSERT ON events WHEN NEW.msg_id = 'm-torn'
+        BEGIN SELECT RAISE(ABORT, 'torn on purpose'); END`);
+      const commit = new GroupCommit(db, new Appender(new Statements(db)));
+      const msg = (id: string, cid: string, conv = 'c') => ({
+        conv,
+        sender: 'u',
+        body: messageBody(id, { id, cid }),
+      });
+      const first = commit.commitNow([msg('m-a', 'a')]);
+      expect(first[0]).toMatchObject({ ok: true, result: { dup: false, event: { seq: 2 } } });
+      const out = commit.commitNow([
+        msg('m-b', 'b'),
+        msg('m-dup', 'a'),
+        msg('m-torn', 't'),
+        msg('m-nowhere', 'n', 'no-such-conversation'),
+        { conv: 'c', sender: 'u', body: { kind: 'read', read_seq: 3 } },
+        msg('m-c', 'c'),
+      ]);
+      expect(out.map((o) => o.ok)).toEqual([true, true, false, false, true, true]);
+      expect(out[0]).toMatchObject({ result: { dup: false, event: { id: 'm-b', seq: 3 } } });
+      expect(out[1]).toMatchObject({ result: { dup: true, event: { id: 'm-a', seq: 2 } } });
+      expect(out[3]).toMatchObject({ error: { code: 'not_found' } });
+      expect(out[4]).toMatchObject({ result: { event: { kind: 'read', seq: 4 } } });
+      expect(out[5]).toMatchObject({ result: { dup: false, event: { id: 'm-c', seq: 5 } } });
+      // Nothing of the torn one, the duplicate or the lost one was stored; seqs have no gap.
+      const ids = db.prepare('SELECT id FROM messages ORDER BY seq').pluck().all();
+      expect(ids).toEqual(['m-a', 'm-b', 'm-c']);
+      const seqs = db.prepare("SELECT seq FROM events WHERE conv = 'c' ORDER BY seq").pluck().all();
+      expect(seqs).toEqual([1, 2, 3, 4, 5]);
+      const pos = db
+        .prepare('SELECT e.pos = m.pos FROM messages m JOIN events e ON e.msg_id = m.id')
+        .pluck()
+        .all();
+      expect(pos).toEqual([1, 1, 1]);
+      // Alone in its transaction, a torn message fails by itself too.
+      expect(commit.commitNow([msg('m-torn', 't2')])[0]).toMatchObject({ ok: false });
+      expect(db.prepare("SELECT count(*) FROM messages WHERE id = 'm-torn'").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+      await removeDb(path);
+    }
+  });
 
   it('commits on the writer thread past the inline budget, keeping appends in order', () =>
     // 0.5 ms in every 3: a commit or two of each window run on the event loop, the rest on the
