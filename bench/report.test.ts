@@ -106,3 +106,28 @@ describe('checks over rounds', () => {
     expect(lines[0]).toMatch(/^S1 50 msgs\/s: .*1\.10x raw ws \(<= 1\.2\) PASS$/);
   });
 });
+
+describe('S2 checks', () => {
+  /** Rounds of S2 at 8,000 msgs/s: [p99 ack ms, sends refused as overloaded]. */
+  function s2(rounds: [number, number][]) {
+    const targets = rounds.map(([ack, refused], i) => {
+      const s = { ...step(8000, 100, refused), ackMs: q(ack), unacked: refused };
+      return target('parley', i + 1, [s]);
+    });
+    return { ...s1([]), scenario: 'S2' as const, config: scenario('S2', false), targets };
+  }
+
+  it('counts a refused send once as lost and once as unacked, not their sum', () => {
+    const lines = checks({
+      ...s2([
+        [10, 0],
+        [12, 7],
+        [11, 0],
+      ]),
+      rounds: 3,
+    });
+    expect(lines.at(-1)).toMatch(/loss 7, unacked 7 in the worst round \(target 0\) FAIL/);
+    expect(lines.at(-1)).toMatch(/p99 ack 11\.0 ms \(<= 20\) PASS/);
+    expect(lines[1]).toMatch(/^round 2: S2 8000 msgs\/s: loss 7, unacked 7 \(target 0\) FAIL/);
+  });
+});
