@@ -6,9 +6,9 @@ import type { Statements } from './db.js';
 import { MESSAGE_COLUMNS, type MessageRow, toMessage } from './rows.js';
 
 /**
- * Thrown when a message's row was stored and its event then failed (which SQLite's own
- * constraints make impossible short of a bug): the transaction holds half an append, so the
- * caller must roll it back, or its savepoint if it took one.
+ * Thrown when a message's event was stored and its row then failed (which SQLite's own
+ * constraints make impossible short of a bug or a broken disk): the transaction holds half an
+ * append, so the caller must roll it back, or its savepoint if it took one.
  */
 export class TornAppend extends Error {
   constructor(override readonly cause: unknown) {
@@ -22,16 +22,11 @@ const SQL = {
     FROM conversations c WHERE c.id = ?`,
   insertEvent:
     'INSERT INTO events (conv, seq, sender, ts, kind, msg_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)',
-  // A message's seq, and its pos: the next rowid of events, as the events insert would choose.
-  nextSeqPos: `SELECT coalesce((SELECT max(seq) FROM events WHERE conv = c.id), 0) + 1 AS seq,
-      coalesce((SELECT max(pos) FROM events), 0) + 1 AS pos
-    FROM conversations c WHERE c.id = ?`,
-  // A (sender, cid) that exists stores nothing: so a duplicate needs no savepoint to undo it.
   insertMessage: `INSERT INTO messages
     (conv, id, seq, pos, sender, cid, ts, text, mentions, reply_to, thread_root)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sender, cid) DO NOTHING`,
-  insertMessageEvent: `INSERT INTO events (pos, conv, seq, sender, ts, kind, msg_id, body)
-    VALUES (?, ?, ?, ?, ?, 'message', ?, NULL)`,
+  // Takes back the event of a duplicate message; the next append reuses its seq and pos.
+  deleteEvent: 'DELETE FROM events WHERE pos = ?',
   findDup: `SELECT ${MESSAGE_COLUMNS}, pos FROM messages WHERE sender = ? AND cid = ?`,
   edit: 'UPDATE messages SET text = ?, mentions = ?, edited_at = ? WHERE conv = ? AND id = ?',
   delete: `UPDATE messages SET text = '', mentions = '[]', deleted = 1 WHERE conv = ? AND id = ?
@@ -105,7 +100,11 @@ export class Appender {
     return { event: event as ConvEvent, pos, dup: false };
   }
 
-  /** The message row first: a duplicate stops there, having written nothing. */
+  /**
+   * The event, then the message row. A duplicate (sender, cid) stores no row, and its event is
+   * deleted again: a write only on that rare path, where a savepoint around every message of a
+   * batch would cost two statements each.
+   */
   #message(
     input: AppendInput,
     body: Extract<EventBody, { kind: 'message' }>,
@@ -113,30 +112,34 @@ export class Appender {
   ): AppendResult {
     const { conv, sender } = input;
     const st = this.#st;
-    const next = st.get(SQL.nextSeqPos).get(conv) as { seq: number; pos: number } | undefined;
+    const next = st.get(SQL.nextSeq).get(conv) as { seq: number } | undefined;
     if (next === undefined) throw new ParleyError('not_found', `no conversation ${conv}`);
-    const { seq, pos } = next;
-    const inserted = st
-      .get(SQL.insertMessage)
-      .run(
-        conv,
-        body.id,
-        seq,
-        pos,
-        sender,
-        body.cid,
-        ts,
-        body.text,
-        JSON.stringify(body.mentions),
-        body.reply_to,
-        body.thread_root,
-      ).changes;
-    if (inserted === 0) return this.original(sender, body.cid);
+    const seq = next.seq;
+    const pos = Number(
+      st.get(SQL.insertEvent).run(conv, seq, sender, ts, 'message', body.id, null).lastInsertRowid,
+    );
+    let inserted: number;
     try {
-      st.get(SQL.insertMessageEvent).run(pos, conv, seq, sender, ts, body.id);
+      inserted = st
+        .get(SQL.insertMessage)
+        .run(
+          conv,
+          body.id,
+          seq,
+          pos,
+          sender,
+          body.cid,
+          ts,
+          body.text,
+          JSON.stringify(body.mentions),
+          body.reply_to,
+          body.thread_root,
+        ).changes;
+      if (inserted === 0) st.get(SQL.deleteEvent).run(pos);
     } catch (e) {
       throw new TornAppend(e);
     }
+    if (inserted === 0) return this.original(sender, body.cid);
     return { event: messageEvent(input, seq, ts), pos, dup: false };
   }
 

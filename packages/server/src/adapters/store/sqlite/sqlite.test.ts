@@ -250,8 +250,8 @@ describe('SqliteStore', () => {
     await seeded.close();
     const db = openDatabase(path);
     try {
-      // The events insert of message `m-torn` fails after its message row was written.
-      db.exec(`CREATE TRIGGER torn BEFORE INSERT ON events WHEN NEW.msg_id = 'm-torn'
+      // The row of message `m-torn` fails after its event was written.
+      db.exec(`CREATE TRIGGER torn BEFORE INSERT ON messages WHEN NEW.id = 'm-torn'
         BEGIN SELECT RAISE(ABORT, 'torn on purpose'); END`);
       const commit = new GroupCommit(db, new Appender(new Statements(db)));
       const msg = (id: string, cid: string, conv = 'c') => ({
@@ -276,6 +276,9 @@ describe('SqliteStore', () => {
       expect(out[4]).toMatchObject({ result: { event: { kind: 'read', seq: 4 } } });
       expect(out[5]).toMatchObject({ result: { dup: false, event: { id: 'm-c', seq: 5 } } });
       // Nothing of the torn one, the duplicate or the lost one was stored; seqs have no gap.
+      expect(
+        db.prepare("SELECT count(*) FROM events WHERE msg_id IN ('m-torn', 'm-dup')").pluck().get(),
+      ).toBe(0);
       const ids = db.prepare('SELECT id FROM messages ORDER BY seq').pluck().all();
       expect(ids).toEqual(['m-a', 'm-b', 'm-c']);
       const seqs = db.prepare("SELECT seq FROM events WHERE conv = 'c' ORDER BY seq").pluck().all();
@@ -287,7 +290,9 @@ describe('SqliteStore', () => {
       expect(pos).toEqual([1, 1, 1]);
       // Alone in its transaction, a torn message fails by itself too.
       expect(commit.commitNow([msg('m-torn', 't2')])[0]).toMatchObject({ ok: false });
-      expect(db.prepare("SELECT count(*) FROM messages WHERE id = 'm-torn'").pluck().get()).toBe(0);
+      expect(db.prepare("SELECT count(*) FROM events WHERE msg_id = 'm-torn'").pluck().get()).toBe(
+        0,
+      );
     } finally {
       db.close();
       await removeDb(path);
