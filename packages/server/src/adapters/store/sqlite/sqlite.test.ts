@@ -268,16 +268,22 @@ describe('SqliteStore', () => {
         msg('m-nowhere', 'n', 'no-such-conversation'),
         { conv: 'c', sender: 'u', body: { kind: 'read', read_seq: 3 } },
         msg('m-c', 'c'),
+        msg('m-b-again', 'b'),
       ]);
-      expect(out.map((o) => o.ok)).toEqual([true, true, false, false, true, true]);
+      expect(out.map((o) => o.ok)).toEqual([true, true, false, false, true, true, true]);
       expect(out[0]).toMatchObject({ result: { dup: false, event: { id: 'm-b', seq: 3 } } });
       expect(out[1]).toMatchObject({ result: { dup: true, event: { id: 'm-a', seq: 2 } } });
       expect(out[3]).toMatchObject({ error: { code: 'not_found' } });
       expect(out[4]).toMatchObject({ result: { event: { kind: 'read', seq: 4 } } });
       expect(out[5]).toMatchObject({ result: { dup: false, event: { id: 'm-c', seq: 5 } } });
+      // A duplicate of a message earlier in the same transaction answers with that one.
+      expect(out[6]).toMatchObject({ result: { dup: true, event: { id: 'm-b', seq: 3 } } });
       // Nothing of the torn one, the duplicate or the lost one was stored; seqs have no gap.
       expect(
-        db.prepare("SELECT count(*) FROM events WHERE msg_id IN ('m-torn', 'm-dup')").pluck().get(),
+        db
+          .prepare("SELECT count(*) FROM events WHERE msg_id IN ('m-torn', 'm-dup', 'm-b-again')")
+          .pluck()
+          .get(),
       ).toBe(0);
       const ids = db.prepare('SELECT id FROM messages ORDER BY seq').pluck().all();
       expect(ids).toEqual(['m-a', 'm-b', 'm-c']);
