@@ -12,7 +12,7 @@ import { MESSAGE_COLUMNS, type MessageRow, toMessage } from './rows.js';
  */
 export class TornAppend extends Error {
   constructor(override readonly cause: unknown) {
-    super('message stored without its event');
+    super('a message event was stored without its row');
   }
 }
 
