@@ -150,15 +150,20 @@ export class GroupCommit {
         // Some errors (disk full, I/O) make SQLite roll back the whole transaction: then the
         // batch as a whole fails and every append rejects.
         if (!this.#db.inTransaction || (bare && e instanceof TornAppend)) throw e;
-        p.error = mapError(e instanceof TornAppend ? e.cause : e);
+        p.error = appendError(e);
       }
     }
   }
 }
 
+/** The error an append rejects with: for a torn one, what tore it. */
+function appendError(e: unknown): unknown {
+  return mapError(e instanceof TornAppend ? e.cause : e);
+}
+
 /** Every append of a transaction that failed fails with its error. */
 function fail(batch: Slot[], e: unknown): void {
-  const err = mapError(e instanceof TornAppend ? e.cause : e);
+  const err = appendError(e);
   for (const p of batch) {
     p.result = undefined;
     p.error = err;
