@@ -76,10 +76,17 @@ describe('PostgresStore', () => {
     const c = new pg.Client({ connectionString: db.url });
     await c.connect();
     const { rows } = await c.query('SELECT version FROM schema_version ORDER BY version');
+    // Version 4: the client-id index is keyed by cid first (ADR 0014).
+    const idx = await c.query(
+      "SELECT indexdef FROM pg_indexes WHERE tablename = 'messages' AND indexname LIKE 'messages_%cid%'",
+    );
     await c.end();
     expect(rows.map((r) => r.version)).toEqual(
       Array.from({ length: SCHEMA_VERSION }, (_, i) => i + 1),
     );
+    expect(idx.rows.map((r) => r.indexdef)).toEqual([
+      'CREATE UNIQUE INDEX messages_cid_sender ON public.messages USING btree (cid, sender)',
+    ]);
   });
 
   it('keeps seq gap-free and changesSince complete with two nodes appending at once', async () => {

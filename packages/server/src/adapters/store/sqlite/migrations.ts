@@ -209,6 +209,16 @@ ALTER TABLE messages_by_id RENAME TO messages;
 CREATE UNIQUE INDEX messages_sender_cid ON messages(sender, cid);
 CREATE INDEX messages_thread ON messages(conv, thread_root, seq) WHERE thread_root IS NOT NULL;`,
   },
+  {
+    version: 6,
+    name: 'fewer pages written per message: the client-id index keyed by cid first',
+    // The same uniqueness, (sender, cid), with cid first. The SDK's cids are UUIDv7, which begin
+    // with their time, so new entries land at the index's right edge: a batch of messages from
+    // many senders writes a few adjacent pages instead of one random page per sender, as
+    // (sender, cid) did. Other cids cost what they did (ADR 0014).
+    sql: `DROP INDEX messages_sender_cid;
+CREATE UNIQUE INDEX messages_cid_sender ON messages(cid, sender);`,
+  },
 ];
 
 /** Applies the migrations not applied yet. Idempotent; safe to call at every start. */

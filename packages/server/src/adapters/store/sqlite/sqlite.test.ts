@@ -210,6 +210,24 @@ describe('SqliteStore', () => {
         body: { kind: 'edit', target: 'm1', text: 'edited', mentions: [] },
       });
       expect(await store.getMessage('c', 'm1')).toMatchObject({ text: 'edited' });
+      // Version 6: the client-id index is keyed by cid first, and a retry's lookup uses it.
+      const db = new Database(path, { readonly: true });
+      try {
+        const indexes = db
+          .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")
+          .pluck()
+          .all();
+        expect(indexes).toContain('messages_cid_sender');
+        expect(indexes).not.toContain('messages_sender_cid');
+        const plan = db
+          .prepare('EXPLAIN QUERY PLAN SELECT pos FROM messages WHERE sender = ? AND cid = ?')
+          .all('u', 'k1') as { detail: string }[];
+        expect(plan.map((p) => p.detail).join()).toContain(
+          'INDEX messages_cid_sender (cid=? AND sender=?)',
+        );
+      } finally {
+        db.close();
+      }
     } finally {
       await store.close();
       await removeDb(path);
