@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { newCid } from '@parley/sdk';
+
 /** A message append as the Store port takes it. */
 export interface MessageAppend {
   conv: string;
@@ -85,7 +88,7 @@ export function randomAppend(pairs: [string, string, string][], ids: Ids): Messa
     body: {
       kind: 'message',
       id: ids.newId('m'),
-      cid: ids.newId('c'),
+      cid: newCid(), // as the SDK makes them
       text: TEXT,
       reply_to: null,
       thread_root: null,
@@ -95,6 +98,19 @@ export function randomAppend(pairs: [string, string, string][], ids: Ids): Messa
 }
 
 /** User + system CPU of this process so far, µs. */
+/**
+ * Bytes this process has handed to write system calls so far (`wchar` of /proc/self/io: the
+ * WAL's frames and the checkpoints' copies, for a store), NaN where there is no /proc.
+ */
+export function writtenBytes(): number {
+  try {
+    const m = /^wchar: (\d+)$/m.exec(readFileSync('/proc/self/io', 'utf8'));
+    return m ? Number(m[1]) : Number.NaN;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export function cpuUs(): number {
   const c = process.cpuUsage();
   return c.user + c.system;

@@ -9,7 +9,8 @@
  * of a random conversation, sent open-loop at a fixed rate (scheduled by time, not by answers)
  * through the Store port, as the server calls it. Per rate: appends/s acknowledged, latency from
  * the call to the resolved promise (durable), and the CPU of this whole process (all threads:
- * the SQLite writer and checkpointer included) per append, less the CPU of the pacing loop alone.
+ * the SQLite writer and checkpointer included) per append, less the CPU of the pacing loop alone,
+ * and the bytes it wrote per append (/proc/self/io: the WAL and the checkpoints, for SQLite).
  * Needs the server built (`npx tsc -b`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -24,6 +25,7 @@ import {
   randomAppend,
   type SeedStore,
   seedDirectPairs,
+  writtenBytes,
 } from './seed.js';
 import { REPO_ROOT } from './servers.js';
 
@@ -45,6 +47,8 @@ interface Step {
   latencyMs: { p50: number; p99: number; max: number };
   cpuCores: number;
   cpuUsPerAppend: number;
+  /** KiB this process wrote (WAL and checkpoints, for SQLite) per append acknowledged. */
+  writtenKiBPerAppend: number;
 }
 
 function parseArgs(argv: string[]) {
@@ -114,10 +118,12 @@ async function runStep(
   await run(2000);
   measuring = true;
   const c0 = cpuUs();
+  const w0 = writtenBytes();
   const t0 = performance.now();
   await run(seconds * 1000);
   const secs = (performance.now() - t0) / 1000;
   const c1 = cpuUs();
+  const w1 = writtenBytes();
   measuring = false;
   await Promise.all(pending);
   const q = (p: number) => hist.percentile(p) / 1000;
@@ -128,6 +134,7 @@ async function runStep(
     latencyMs: { p50: q(0.5), p99: q(0.99), max: hist.max / 1000 },
     cpuCores: (c1 - c0) / 1e6 / secs,
     cpuUsPerAppend: acked === 0 ? Number.NaN : (c1 - c0) / acked,
+    writtenKiBPerAppend: acked === 0 ? Number.NaN : (w1 - w0) / 1024 / acked,
   };
 }
 
@@ -160,7 +167,7 @@ async function main(): Promise<void> {
       // SQLite: how many commit batches ran on the event loop and on the writer thread so far.
       const b = store.appendBatches?.();
       process.stderr.write(
-        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append), ${s.failed} failed${b ? `; batches so far: ${b.inline} inline, ${b.thread} on the writer thread` : ''}\n`,
+        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append), ${s.writtenKiBPerAppend.toFixed(2)} KiB written/append, ${s.failed} failed${b ? `; batches so far: ${b.inline} inline, ${b.thread} on the writer thread` : ''}\n`,
       );
     }
   } finally {
@@ -169,11 +176,11 @@ async function main(): Promise<void> {
   }
   const name = opts.store === 'sqlite' ? 'sqlite' : 'postgres';
   const lines = [
-    `| store | rate/s | appends/s | failed | p50 ms | p99 ms | max ms | CPU (cores) | CPU us/append |`,
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| store | rate/s | appends/s | failed | p50 ms | p99 ms | max ms | CPU (cores) | CPU us/append | KiB written/append |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...steps.map(
       (s) =>
-        `| ${name} | ${s.rate} | ${Math.round(s.appendsPerS)} | ${s.failed} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${s.latencyMs.max.toFixed(1)} | ${s.cpuCores.toFixed(2)} | ${s.cpuUsPerAppend.toFixed(1)} |`,
+        `| ${name} | ${s.rate} | ${Math.round(s.appendsPerS)} | ${s.failed} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${s.latencyMs.max.toFixed(1)} | ${s.cpuCores.toFixed(2)} | ${s.cpuUsPerAppend.toFixed(1)} | ${s.writtenKiBPerAppend.toFixed(2)} |`,
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -4,6 +4,7 @@
  * Talks to the coordinator over IPC: requests `{id, req}`, answers `{id, ok, result | error}`.
  * Exits when the coordinator goes away.
  */
+import { newCid } from '@parley/sdk';
 import { Histogram } from './histogram.js';
 import { loadTarget } from './targets/index.js';
 import { pool, withTimeout } from './targets/layout.js';
@@ -45,7 +46,6 @@ const pending = new Map<string, { ts: number; step: number; measure: boolean }>(
 let current = -1;
 let open = 0;
 let closesTotal = 0;
-let cidCounter = 0;
 
 function state(step: number): StepState | undefined {
   if (finished.has(step)) return undefined;
@@ -158,7 +158,8 @@ function runStep(req: Extract<WorkerRequest, { cmd: 'step' }>): Promise<void> {
         const measure = scheduled >= req.warmupMs;
         const { client, conn } = senders[sent % senders.length]!;
         const ts = nowMs();
-        const cid = `${client.idx}.${cidCounter++}`;
+        // Made as the SDK makes them (UUIDv7): the server's index of cids is keyed by them.
+        const cid = newCid();
         if (client.token) pending.set(cid, { ts, step: req.step, measure });
         conn.send(cid, `${req.step}|${measure ? 'm' : 'w'}|${client.idx}|${ts.toFixed(3)}|${PAD}`);
         if (measure) s.sentMeasure++;
