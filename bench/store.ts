@@ -16,12 +16,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Histogram } from './loadgen/histogram.js';
 import {
   cpuUs,
   type Ids,
   type MessageAppend,
+  mainThreadCpuUs,
   randomAppend,
   type SeedStore,
   seedDirectPairs,
@@ -49,6 +51,10 @@ interface Step {
   cpuUsPerAppend: number;
   /** KiB this process wrote (WAL and checkpoints, for SQLite) per append acknowledged. */
   writtenKiBPerAppend: number;
+  /** CPU of the main thread (the event loop, where the server's sockets are) per append. */
+  mainUsPerAppend: number;
+  /** How late the event loop ran a 1 ms timer: p99 and max, ms (commits held it). */
+  loopDelayMs: { p99: number; max: number };
 }
 
 function parseArgs(argv: string[]) {
@@ -117,13 +123,18 @@ async function runStep(
   };
   await run(2000);
   measuring = true;
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const c0 = cpuUs();
+  const m0 = mainThreadCpuUs();
   const w0 = writtenBytes();
   const t0 = performance.now();
   await run(seconds * 1000);
   const secs = (performance.now() - t0) / 1000;
   const c1 = cpuUs();
+  const m1 = mainThreadCpuUs();
   const w1 = writtenBytes();
+  loop.disable();
   measuring = false;
   await Promise.all(pending);
   const q = (p: number) => hist.percentile(p) / 1000;
@@ -135,6 +146,9 @@ async function runStep(
     cpuCores: (c1 - c0) / 1e6 / secs,
     cpuUsPerAppend: acked === 0 ? Number.NaN : (c1 - c0) / acked,
     writtenKiBPerAppend: acked === 0 ? Number.NaN : (w1 - w0) / 1024 / acked,
+    mainUsPerAppend: acked === 0 ? Number.NaN : (m1 - m0) / acked,
+    // The histogram holds the delay past the 1 ms resolution, in ns.
+    loopDelayMs: { p99: loop.percentile(99) / 1e6, max: loop.max / 1e6 },
   };
 }
 
@@ -167,7 +181,7 @@ async function main(): Promise<void> {
       // SQLite: how many commit batches ran on the event loop and on the writer thread so far.
       const b = store.appendBatches?.();
       process.stderr.write(
-        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append), ${s.writtenKiBPerAppend.toFixed(2)} KiB written/append, ${s.failed} failed${b ? `; batches so far: ${b.inline} inline, ${b.thread} on the writer thread` : ''}\n`,
+        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append; main thread ${s.mainUsPerAppend.toFixed(1)} us/append), event-loop delay p99 ${s.loopDelayMs.p99.toFixed(2)} max ${s.loopDelayMs.max.toFixed(1)} ms, ${s.writtenKiBPerAppend.toFixed(2)} KiB written/append, ${s.failed} failed${b ? `; batches so far: ${b.inline} inline, ${b.thread} on the writer thread` : ''}\n`,
       );
     }
   } finally {
@@ -176,11 +190,11 @@ async function main(): Promise<void> {
   }
   const name = opts.store === 'sqlite' ? 'sqlite' : 'postgres';
   const lines = [
-    `| store | rate/s | appends/s | failed | p50 ms | p99 ms | max ms | CPU (cores) | CPU us/append | KiB written/append |`,
-    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
+    `| store | rate/s | appends/s | failed | p50 ms | p99 ms | max ms | CPU (cores) | CPU us/append | main thread us/append | loop delay p99 / max ms | KiB written/append |`,
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
     ...steps.map(
       (s) =>
-        `| ${name} | ${s.rate} | ${Math.round(s.appendsPerS)} | ${s.failed} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${s.latencyMs.max.toFixed(1)} | ${s.cpuCores.toFixed(2)} | ${s.cpuUsPerAppend.toFixed(1)} | ${s.writtenKiBPerAppend.toFixed(2)} |`,
+        `| ${name} | ${s.rate} | ${Math.round(s.appendsPerS)} | ${s.failed} | ${s.latencyMs.p50.toFixed(2)} | ${s.latencyMs.p99.toFixed(2)} | ${s.latencyMs.max.toFixed(1)} | ${s.cpuCores.toFixed(2)} | ${s.cpuUsPerAppend.toFixed(1)} | ${s.mainUsPerAppend.toFixed(1)} | ${s.loopDelayMs.p99.toFixed(2)} / ${s.loopDelayMs.max.toFixed(1)} | ${s.writtenKiBPerAppend.toFixed(2)} |`,
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
