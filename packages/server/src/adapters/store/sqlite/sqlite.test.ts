@@ -12,6 +12,7 @@ import { openDatabase, Statements } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import { SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from './index.js';
 import { MIGRATIONS } from './migrations.js';
+import { POST_AT_APPENDS } from './writer.js';
 
 function tempPath(): string {
   return join(tmpdir(), `parley-store-${randomUUID()}.db`);
@@ -389,6 +390,62 @@ describe('SqliteStore', () => {
         expect(store.appendBatches()).toEqual({ inline: 20, thread: 0 });
       },
     ));
+
+  describe('under load (ADR 0015)', () => {
+    // A generous budget, and no commit counts as slow: only the load decides.
+    const inlineBudget = {
+      ms: 10_000,
+      windowMs: 60_000,
+      slowMs: Number.POSITIVE_INFINITY,
+      slowChargeMs: 0,
+    };
+
+    it('commits nothing on the event loop while appends of different senders come close together', () =>
+      withSeededStore({ inlineBudget, commitLingerMs: 0 }, async (store) => {
+        await store.createUser({ id: 'v', username: 'v', display_name: 'V', password_hash: null });
+        // One sender alone, each append awaited: not load, every batch inline.
+        for (let i = 0; i < 5; i++) {
+          await store.append({ conv: 'c', sender: 'u', body: messageBody(`a${i}`) });
+        }
+        const before = store.appendBatches()!;
+        expect(before.thread).toBe(0);
+        // Two senders in turn, a turn apart (well under BUSY_GAP_MS): load.
+        const all: Promise<number>[] = [];
+        for (let i = 0; i < 30; i++) {
+          const sender = i % 2 === 0 ? 'u' : 'v';
+          all.push(
+            store
+              .append({ conv: 'c', sender, body: messageBody(`b${i}`) })
+              .then((r) => r.event?.seq ?? -1),
+          );
+          await new Promise((r) => setImmediate(r));
+        }
+        // seq 1 is the owner's join, 2-6 the first five: in order, gap-free
+        expect(await Promise.all(all)).toEqual(Array.from({ length: 30 }, (_, i) => i + 7));
+        const after = store.appendBatches()!;
+        // The first two of the pairs are not yet three gaps of load: at most those inline.
+        expect(after.inline - before.inline).toBeLessThanOrEqual(2);
+        expect(after.thread - before.thread).toBeGreaterThanOrEqual(20);
+      }));
+
+    it(`hands every ${POST_AT_APPENDS} appends of one turn to the writer thread at once`, () =>
+      withSeededStore({ inlineBudget, commitLingerMs: 0 }, async (store) => {
+        const n = 2 * POST_AT_APPENDS + 10;
+        const all: Promise<number>[] = [];
+        for (let i = 0; i < n; i++) {
+          all.push(
+            store
+              .append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) })
+              .then((r) => r.event?.seq ?? -1),
+          );
+        }
+        // Still in the turn that made them: two batches are on the thread already.
+        expect(store.appendBatches()).toEqual({ inline: 0, thread: 2 });
+        expect(await Promise.all(all)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+        // The last ten, at the turn's end, behind the two in flight: the thread as well.
+        expect(store.appendBatches()).toEqual({ inline: 0, thread: 3 });
+      }));
+  });
 
   describe('commit linger (ADR 0010)', () => {
     // A generous inline budget, and no commit counts as slow: every batch commits inline.

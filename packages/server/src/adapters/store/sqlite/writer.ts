@@ -54,6 +54,23 @@ export interface InlineBudget {
 export const INLINE_BUDGET: InlineBudget = { ms: 100, windowMs: 1000, slowMs: 2, slowChargeMs: 25 };
 
 /**
+ * Appends from different senders arriving less than this apart on average (over the last
+ * `LINGER_GAPS`) mean load: 500 a second or more. Under load no batch commits on the event loop,
+ * whatever the budget (ADR 0015): the event loop is then the busiest thread, an inline commit
+ * holds it for the fsync (4-10 ms on a disk that is also checkpointing), and the hand-off's cost
+ * is shared by the batch.
+ */
+export const BUSY_GAP_MS = 2;
+
+/**
+ * A batch this large goes to the writer thread at once, in the middle of the event loop's turn,
+ * instead of at its end (ADR 0015). A turn that reads thousands of sends (a backlog after a
+ * stall) then overlaps their commits with its own work, instead of committing them all after
+ * it and answering them a turn later still.
+ */
+export const POST_AT_APPENDS = 64;
+
+/**
  * How long a batch may wait for more appends before it commits, when appends from different
  * senders are arriving closer together than that (ADR 0010). 0: never wait.
  */
@@ -96,6 +113,8 @@ export class AppendWriter {
   readonly #arrivals = new Array<number>(LINGER_GAPS).fill(Number.NEGATIVE_INFINITY);
   #arrival = 0;
   #lastSender = '';
+  /** Whether the last append came under load (`BUSY_GAP_MS`): no inline commit then. */
+  #busy = false;
   /** Batches committed on the event loop and on the writer thread, since start. */
   readonly batches = { inline: 0, thread: 0 };
 
@@ -139,11 +158,15 @@ export class AppendWriter {
       return Promise.reject(new ParleyError('unavailable', 'store is closed'));
     }
     const id = this.#next++;
-    const linger = this.#shouldLinger(input.sender);
+    const linger = this.#arrived(input.sender);
     return new Promise((resolve, reject) => {
       const w: Waiter = { id, input, resolve, reject };
       this.#waiting.set(id, w);
       this.#batch.push(w);
+      if (this.#batch.length >= POST_AT_APPENDS) {
+        this.#post(this.#batch);
+        this.#batch = [];
+      }
       if (!this.#scheduled) {
         this.#scheduled = true;
         if (linger) setTimeout(() => this.#send(), this.#lingerMs);
@@ -153,21 +176,26 @@ export class AppendWriter {
   }
 
   /**
-   * Whether a new batch should wait `lingerMs` for company: only when appends have been
-   * arriving less than `lingerMs` apart on average over the last `LINGER_GAPS` (so another is
-   * likely within the wait), the previous one came from another sender (one client sending in a
-   * loop never waits for itself), and nothing is on the writer thread (whose next batch gathers
-   * everything that arrives during its fsync anyway). ADR 0010, 0011.
+   * Notes an append's arrival; returns whether a new batch should wait `lingerMs` for company.
+   * Appends count as load (`#busy`) when they have been arriving less than `BUSY_GAP_MS` apart
+   * on average over the last `LINGER_GAPS` and the previous one came from another sender (one
+   * client sending in a loop is not load, and never waits for itself). A batch lingers on the
+   * same terms with `lingerMs` (another append is likely within the wait), and only while
+   * nothing is on the writer thread (whose next batch gathers everything that arrives during its
+   * fsync anyway). ADR 0010, 0011, 0015.
    */
-  #shouldLinger(sender: string): boolean {
-    if (this.#lingerMs <= 0) return false;
+  #arrived(sender: string): boolean {
     const now = performance.now();
     const oldest = this.#arrivals[this.#arrival]!;
     this.#arrivals[this.#arrival] = now;
     this.#arrival = (this.#arrival + 1) % LINGER_GAPS;
-    const busy = now - oldest < this.#lingerMs * LINGER_GAPS && sender !== this.#lastSender;
+    const other = sender !== this.#lastSender;
     this.#lastSender = sender;
-    return busy && this.#inFlight === 0;
+    const span = now - oldest;
+    this.#busy = other && span < BUSY_GAP_MS * LINGER_GAPS;
+    return (
+      this.#lingerMs > 0 && other && span < this.#lingerMs * LINGER_GAPS && this.#inFlight === 0
+    );
   }
 
   /** Sends what is queued, waits for every append to finish, stops both threads. */
@@ -192,10 +220,16 @@ export class AppendWriter {
     if (this.#batch.length === 0 || this.#failed) return;
     const batch = this.#batch;
     this.#batch = [];
-    if (this.#inFlight === 0 && this.#inline !== undefined && this.#budgetLeft()) {
+    if (this.#inFlight === 0 && this.#inline !== undefined && !this.#busy && this.#budgetLeft()) {
       this.#commitInline(batch, this.#inline);
       return;
     }
+    this.#post(batch);
+  }
+
+  /** Sends a batch to the writer thread. */
+  #post(batch: Waiter[]): void {
+    if (this.#failed) return;
     this.#inFlight += batch.length;
     this.batches.thread++;
     const wire = batch.map((w): WireAppend => [w.id, w.input]);
