@@ -37,7 +37,10 @@ async function seedOneConversation(store: SqliteStore): Promise<void> {
   });
 }
 
-type Mode = Pick<SqliteStoreOptions, 'writerThread' | 'inlineBudget' | 'commitLingerMs'>;
+type Mode = Pick<
+  SqliteStoreOptions,
+  'writerThread' | 'inlineBudget' | 'commitLingerMs' | 'busyGapMs'
+>;
 
 async function open(path: string, mode: Mode = {}): Promise<SqliteStore> {
   const store = new SqliteStore({ path, ...mode });
@@ -89,6 +92,32 @@ for (const [name, mode] of MODES) {
     };
   });
 }
+
+/**
+ * `n` messages from users `u` and `v` in turn into conversation `c`, awaiting `pause` after each
+ * send; resolves to their seqs once all are committed.
+ */
+async function inTurn(store: SqliteStore, n: number, pause: () => Promise<unknown>) {
+  const all: Promise<number>[] = [];
+  for (let i = 0; i < n; i++) {
+    const sender = i % 2 === 0 ? 'u' : 'v';
+    all.push(
+      store
+        .append({ conv: 'c', sender, body: messageBody(`t${i}`) })
+        .then((r) => r.event?.seq ?? -1),
+    );
+    await pause();
+  }
+  return Promise.all(all);
+}
+
+/** An inline budget no test uses up, in which no commit counts as slow. */
+const GENEROUS_BUDGET = {
+  ms: 10_000,
+  windowMs: 60_000,
+  slowMs: Number.POSITIVE_INFINITY,
+  slowChargeMs: 0,
+};
 
 describe('SqliteStore', () => {
   it('sets WAL, synchronous=FULL, foreign keys and a busy timeout', async () => {
@@ -373,35 +402,21 @@ describe('SqliteStore', () => {
     ));
 
   it('commits every batch on the event loop while under the inline budget', () =>
-    // A generous budget, and no commit counts as slow: this machine's fsyncs vary.
-    withSeededStore(
-      {
-        inlineBudget: {
-          ms: 10_000,
-          windowMs: 60_000,
-          slowMs: Number.POSITIVE_INFINITY,
-          slowChargeMs: 0,
-        },
-      },
-      async (store) => {
-        for (let i = 0; i < 20; i++) {
-          await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
-        }
-        expect(store.appendBatches()).toEqual({ inline: 20, thread: 0 });
-      },
-    ));
+    // No commit counts as slow: this machine's fsyncs vary.
+    withSeededStore({ inlineBudget: GENEROUS_BUDGET }, async (store) => {
+      for (let i = 0; i < 20; i++) {
+        await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
+      }
+      expect(store.appendBatches()).toEqual({ inline: 20, thread: 0 });
+    }));
 
   describe('under load (ADR 0015)', () => {
-    // A generous budget, and no commit counts as slow: only the load decides.
-    const inlineBudget = {
-      ms: 10_000,
-      windowMs: 60_000,
-      slowMs: Number.POSITIVE_INFINITY,
-      slowChargeMs: 0,
-    };
+    // Only the load decides where a batch commits.
+    const inlineBudget = GENEROUS_BUDGET;
 
     it('commits nothing on the event loop while appends of different senders come close together', () =>
-      withSeededStore({ inlineBudget, commitLingerMs: 0 }, async (store) => {
+      // Close together: under 1 s apart, so that a slow turn of this shared machine still counts.
+      withSeededStore({ inlineBudget, commitLingerMs: 0, busyGapMs: 1000 }, async (store) => {
         await store.createUser({ id: 'v', username: 'v', display_name: 'V', password_hash: null });
         // One sender alone, each append awaited: not load, every batch inline.
         for (let i = 0; i < 5; i++) {
@@ -409,19 +424,10 @@ describe('SqliteStore', () => {
         }
         const before = store.appendBatches()!;
         expect(before.thread).toBe(0);
-        // Two senders in turn, a turn apart (well under BUSY_GAP_MS): load.
-        const all: Promise<number>[] = [];
-        for (let i = 0; i < 30; i++) {
-          const sender = i % 2 === 0 ? 'u' : 'v';
-          all.push(
-            store
-              .append({ conv: 'c', sender, body: messageBody(`b${i}`) })
-              .then((r) => r.event?.seq ?? -1),
-          );
-          await new Promise((r) => setImmediate(r));
-        }
+        // Two senders in turn, a turn apart: load.
+        const seqs = await inTurn(store, 30, () => new Promise((r) => setImmediate(r)));
         // seq 1 is the owner's join, 2-6 the first five: in order, gap-free
-        expect(await Promise.all(all)).toEqual(Array.from({ length: 30 }, (_, i) => i + 7));
+        expect(seqs).toEqual(Array.from({ length: 30 }, (_, i) => i + 7));
         const after = store.appendBatches()!;
         // The first two of the pairs are not yet three gaps of load: at most those inline.
         expect(after.inline - before.inline).toBeLessThanOrEqual(2);
@@ -448,36 +454,25 @@ describe('SqliteStore', () => {
   });
 
   describe('commit linger (ADR 0010)', () => {
-    // A generous inline budget, and no commit counts as slow: every batch commits inline.
-    const inlineBudget = {
-      ms: 10_000,
-      windowMs: 60_000,
-      slowMs: Number.POSITIVE_INFINITY,
-      slowChargeMs: 0,
-    };
+    // A budget no test uses up: without load, every batch commits inline.
+    const inlineBudget = GENEROUS_BUDGET;
 
-    /** 20 appends 1 ms apart, from two senders in turn; returns the batches used. */
+    /**
+     * 20 appends 5 ms apart, from two senders in turn; returns the batches used. Not load (that
+     * is under `BUSY_GAP_MS` apart, ADR 0015): every batch commits inline, where it lingers.
+     */
     async function twoSenders(store: SqliteStore): Promise<number> {
       await store.createUser({ id: 'v', username: 'v', display_name: 'V', password_hash: null });
       const before = store.appendBatches()!;
-      const all: Promise<number>[] = [];
-      for (let i = 0; i < 20; i++) {
-        const sender = i % 2 === 0 ? 'u' : 'v';
-        all.push(
-          store
-            .append({ conv: 'c', sender, body: messageBody(`m${i}`) })
-            .then((r) => r.event?.seq ?? -1),
-        );
-        await new Promise((r) => setTimeout(r, 1));
-      }
+      const seqs = await inTurn(store, 20, () => new Promise((r) => setTimeout(r, 5)));
       // seq 1 is the owner's join: in order, gap-free
-      expect(await Promise.all(all)).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
       const after = store.appendBatches()!;
       return after.inline + after.thread - before.inline - before.thread;
     }
 
     it('groups appends of different senders arriving closer than the linger', () =>
-      withSeededStore({ inlineBudget, commitLingerMs: 20 }, async (store) => {
+      withSeededStore({ inlineBudget, commitLingerMs: 50 }, async (store) => {
         expect(await twoSenders(store)).toBeLessThanOrEqual(6);
       }));
 

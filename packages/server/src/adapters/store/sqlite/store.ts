@@ -59,6 +59,11 @@ export interface SqliteStoreOptions {
    * different senders arrive closer together than this (default 2 ms; 0: never). ADR 0010.
    */
   commitLingerMs?: number;
+  /**
+   * With the writer thread: appends of different senders less than this apart on average are
+   * load, and then no batch commits on the event loop (default 2 ms). ADR 0015.
+   */
+  busyGapMs?: number;
 }
 
 /**
@@ -102,6 +107,7 @@ export class SqliteStore implements Store {
             { db: this.#db, appender },
             opts.inlineBudget,
             opts.commitLingerMs,
+            opts.busyGapMs,
           )
         : new GroupCommit(this.#db, appender, opts.maxBatch);
   }

@@ -109,6 +109,7 @@ export class AppendWriter {
   #closed: Promise<void> | undefined;
   #failed: Error | undefined;
   readonly #lingerMs: number;
+  readonly #busyGapMs: number;
   /** When the last `LINGER_GAPS` appends arrived (a ring), and who sent the last one. */
   readonly #arrivals = new Array<number>(LINGER_GAPS).fill(Number.NEGATIVE_INFINITY);
   #arrival = 0;
@@ -120,7 +121,8 @@ export class AppendWriter {
 
   /**
    * `inline`: the event loop's own connection and appender, used within `budget` (none, or a
-   * budget of 0 ms: every batch goes to the thread). `lingerMs`: see `COMMIT_LINGER_MS`.
+   * budget of 0 ms: every batch goes to the thread). `lingerMs`: see `COMMIT_LINGER_MS`;
+   * `busyGapMs`: see `BUSY_GAP_MS`.
    */
   constructor(
     path: string,
@@ -128,9 +130,11 @@ export class AppendWriter {
     inline?: { db: Db; appender: Appender },
     budget = INLINE_BUDGET,
     lingerMs = COMMIT_LINGER_MS,
+    busyGapMs = BUSY_GAP_MS,
   ) {
     this.#budget = budget;
     this.#lingerMs = lingerMs;
+    this.#busyGapMs = busyGapMs;
     this.#checkpoints = new CheckpointTrigger(path, this.#signal);
     if (inline) inline.db.pragma(`wal_autocheckpoint = ${COMMITTER_AUTOCHECKPOINT_PAGES}`);
     if (inline && budget.ms > 0) {
@@ -192,7 +196,7 @@ export class AppendWriter {
     const other = sender !== this.#lastSender;
     this.#lastSender = sender;
     const span = now - oldest;
-    this.#busy = other && span < BUSY_GAP_MS * LINGER_GAPS;
+    this.#busy = other && span < this.#busyGapMs * LINGER_GAPS;
     return (
       this.#lingerMs > 0 && other && span < this.#lingerMs * LINGER_GAPS && this.#inFlight === 0
     );
