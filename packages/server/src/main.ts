@@ -132,6 +132,17 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
   const store = await openStore(config.databaseUrl!, config.databasePoolMax, config.commitLingerMs);
   const bus = await openBus(config.busUrl, log);
   const metrics = new Metrics();
+  if (store instanceof SqliteStore) {
+    metrics.storeBatches.collect(() => {
+      const b = store.appendBatches();
+      return b
+        ? [
+            [{ where: 'inline' }, b.inline],
+            [{ where: 'thread' }, b.thread],
+          ]
+        : [];
+    });
+  }
   const nodeId = randomBytes(6).toString('hex');
 
   const tokens = await TokenService.create({

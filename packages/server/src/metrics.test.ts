@@ -23,6 +23,26 @@ describe('Counter', () => {
   });
 });
 
+describe('Counter.collect', () => {
+  it('renders and reads the values a function gives at render time', () => {
+    const c = new Counter('parley_y_total', 'Y.');
+    let n = 1;
+    c.collect(() => [
+      [{ where: 'inline' }, n],
+      [{ where: 'thread' }, 2 * n],
+    ]);
+    n = 5;
+    expect(c.get({ where: 'thread' })).toBe(10);
+    expect(c.get({ where: 'elsewhere' })).toBe(0);
+    expect(c.render().split('\n').slice(2)).toEqual([
+      'parley_y_total{where="inline"} 5',
+      'parley_y_total{where="thread"} 10',
+    ]);
+    c.collect(() => []);
+    expect(c.render().split('\n')[2]).toBe('parley_y_total 0');
+  });
+});
+
 describe('Metrics', () => {
   const utilization = (text: string) =>
     Number(/^parley_event_loop_utilization (\S+)$/m.exec(text)?.[1] ?? Number.NaN);

@@ -23,6 +23,7 @@ function labelKey(labels: Labels | undefined): string {
 
 export class Counter {
   private values = new Map<string, number>();
+  private fn: (() => Array<[Labels, number]>) | undefined;
   constructor(
     readonly name: string,
     readonly help: string,
@@ -31,13 +32,24 @@ export class Counter {
     const k = labelKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + n);
   }
+  /** Reads the values, by labels, from a function at render time instead (a component's own count). */
+  collect(fn: () => Array<[Labels, number]>): void {
+    this.fn = fn;
+  }
   get(labels?: Labels): number {
+    if (this.fn) {
+      const k = labelKey(labels);
+      return this.fn().find(([l]) => labelKey(l) === k)?.[1] ?? 0;
+    }
     return this.values.get(labelKey(labels)) ?? 0;
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [k, v] of this.values) lines.push(`${this.name}${k} ${v}`);
+    const values = this.fn
+      ? new Map(this.fn().map(([l, v]): [string, number] => [labelKey(l), v]))
+      : this.values;
+    if (values.size === 0) lines.push(`${this.name} 0`);
+    for (const [k, v] of values) lines.push(`${this.name}${k} ${v}`);
     return lines.join('\n');
   }
 }
@@ -137,6 +149,10 @@ export class Metrics {
     'parley_store_commit_seconds',
     'From an append handed to the store to its durable commit.',
   );
+  readonly storeBatches = new Counter(
+    'parley_store_batches_total',
+    'Append batches committed by the embedded SQLite store, by where: on the event loop (inline) or the writer thread (thread).',
+  );
   readonly slowConsumers = new Counter(
     'parley_slow_consumer_disconnects_total',
     'Sockets closed because their send buffer overflowed.',
@@ -166,6 +182,7 @@ export class Metrics {
       this.errors,
       this.ackLatency,
       this.storeAppend,
+      this.storeBatches,
       this.slowConsumers,
       this.httpRequests,
       this.overloaded,

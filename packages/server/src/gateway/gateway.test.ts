@@ -75,6 +75,26 @@ describe('gateway: happy path', () => {
     cb.close();
   });
 
+  it('counts in /metrics where the store committed each batch', async () => {
+    const { a, conv } = await pair();
+    const ca = await RawClient.connect(srv.wsUrl, a.access_token);
+    const batches = async () => {
+      const text = await (await fetch(`${srv.url}/metrics`)).text();
+      const n = (where: string) =>
+        Number(
+          new RegExp(`^parley_store_batches_total\\{where="${where}"\\} (\\d+)$`, 'm').exec(
+            text,
+          )?.[1],
+        );
+      return n('inline') + n('thread');
+    };
+    const before = await batches();
+    expect(before).toBeGreaterThan(0); // the conversation's creation was committed
+    await ca.request({ type: 'send', conv, cid: 'm1', text: 'one' });
+    expect(await batches()).toBeGreaterThanOrEqual(before + 1);
+    ca.close();
+  });
+
   it('keeps the order of sends pipelined on one socket', async () => {
     const { a, conv } = await pair();
     const ca = await RawClient.connect(srv.wsUrl, a.access_token);
