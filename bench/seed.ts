@@ -115,13 +115,3 @@ export function cpuUs(): number {
   const c = process.cpuUsage();
   return c.user + c.system;
 }
-
-/** CPU time of this process's main thread (the event loop) alone, µs; NaN off Linux. */
-export function mainThreadCpuUs(): number {
-  try {
-    const ns = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0];
-    return Number(ns) / 1000;
-  } catch {
-    return Number.NaN;
-  }
-}

@@ -19,11 +19,11 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { Histogram } from './loadgen/histogram.js';
+import { cpuUsByThread } from './loadgen/procstat.js';
 import {
   cpuUs,
   type Ids,
   type MessageAppend,
-  mainThreadCpuUs,
   randomAppend,
   type SeedStore,
   seedDirectPairs,
@@ -75,6 +75,8 @@ function parseArgs(argv: string[]) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** CPU time of this process's main thread (the event loop) alone, µs; NaN off Linux. */
+const mainThreadCpuUs = () => cpuUsByThread(process.pid).main ?? Number.NaN;
 
 /** Sends at `rate` for `seconds` (after a 2 s warm-up); waits for every append to settle. */
 async function runStep(

@@ -233,7 +233,6 @@ export class AppendWriter {
 
   /** Sends a batch to the writer thread. */
   #post(batch: Waiter[]): void {
-    if (this.#failed) return;
     this.#inFlight += batch.length;
     this.batches.thread++;
     const wire = batch.map((w): WireAppend => [w.id, w.input]);
