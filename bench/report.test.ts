@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checks, median, type StepResult, type TargetResult } from './report.js';
+import { checks, machineNote, median, type StepResult, type TargetResult } from './report.js';
 import { scenario } from './scenarios.js';
 
 const q = (p99: number) => ({ count: 100, p50: 1, p99, max: p99, mean: 1 });
@@ -52,6 +52,16 @@ function s1(rounds: [number, number, number?][]) {
     targets,
   };
 }
+
+describe('machineNote', () => {
+  it("gives the machine's busy cores and CPU wait, and nothing when they were not read", () => {
+    expect(machineNote({ ...step(50, 1), machineCpuCores: 1.618, cpuWaitPct: 24.4 })).toBe(
+      '; machine 1.62 cores, CPU wait 24%',
+    );
+    expect(machineNote({ ...step(50, 1), machineCpuCores: 0.5 })).toBe('; machine 0.50 cores');
+    expect(machineNote(step(50, 1))).toBe('');
+  });
+});
 
 describe('median', () => {
   it('takes the middle value, or the mean of the middle two, and skips NaN', () => {

@@ -45,6 +45,41 @@ export function cpuUsByThread(pid: number): Record<string, number> {
   return out;
 }
 
+/**
+ * The whole machine's CPU, for telling a server's limit from the machine's: `busyUs`, the time
+ * all CPUs together spent on anything but idle, I/O wait and steal (from `/proc/stat`); and
+ * `waitUs`, the time during which at least one runnable thread waited for a CPU (the "some" line
+ * of `/proc/pressure/cpu`, PSI; undefined where the kernel does not offer it).
+ */
+export interface MachineCpu {
+  busyUs: number;
+  waitUs: number | undefined;
+}
+
+export function machineCpu(): MachineCpu {
+  let waitUs: number | undefined;
+  try {
+    waitUs = parsePressureSome(readFileSync('/proc/pressure/cpu', 'utf8'));
+  } catch {}
+  return { busyUs: parseProcStatBusy(readFileSync('/proc/stat', 'utf8')), waitUs };
+}
+
+/** Busy CPU time (µs) from the aggregate `cpu` line of `/proc/stat`. */
+export function parseProcStatBusy(text: string): number {
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (line === undefined) throw new Error('no aggregate cpu line in /proc/stat');
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice)
+  const [user, nice, system, , , irq, softirq] = line.trim().split(/\s+/).slice(1).map(Number);
+  const ticks = (user ?? 0) + (nice ?? 0) + (system ?? 0) + (irq ?? 0) + (softirq ?? 0);
+  return (ticks * 1e6) / clkTck;
+}
+
+/** The `total` (µs) of the "some" line of a PSI file, e.g. `/proc/pressure/cpu`. */
+export function parsePressureSome(text: string): number | undefined {
+  const m = /^some .*\btotal=(\d+)/m.exec(text);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Resident set size (VmRSS), in bytes. */
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
