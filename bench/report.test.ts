@@ -54,11 +54,8 @@ function s1(rounds: [number, number, number?][]) {
 }
 
 describe('machineNote', () => {
-  it("gives the machine's busy cores and CPU wait, and nothing when they were not read", () => {
-    expect(machineNote({ ...step(50, 1), machineCpuCores: 1.618, cpuWaitPct: 24.4 })).toBe(
-      '; machine 1.62 cores, CPU wait 24%',
-    );
-    expect(machineNote({ ...step(50, 1), machineCpuCores: 0.5 })).toBe('; machine 0.50 cores');
+  it("gives the machine's CPU wait, and nothing when it was not read", () => {
+    expect(machineNote({ ...step(50, 1), cpuWaitPct: 24.4 })).toBe('CPU wait 24%');
     expect(machineNote(step(50, 1))).toBe('');
   });
 });

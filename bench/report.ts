@@ -47,21 +47,17 @@ export interface StepResult {
   unknown: number;
   /** parley-cluster: CPU cores by component (nodes, haproxy, nats, postgres). */
   cpuCoresByPart?: Record<string, number>;
-  /** The whole machine's busy CPU in the measure window (server, load generator, kernel), in cores. */
-  machineCpuCores?: number;
   /** Share of the measure window in which some runnable thread waited for a CPU (PSI), in %. */
   cpuWaitPct?: number;
 }
 
 /**
- * The machine's side of a step, for its notes: busy cores of the whole machine, and how much of
- * the window some thread was ready to run and had no CPU. Near the core count, or a wait of tens
- * of percent, the machine (shared by server and load generator) was the limit, not the server.
+ * The machine's side of a step, for its notes: the share of the window in which some thread of
+ * the machine (server, load generator, kernel) was ready to run and had no CPU. At tens of
+ * percent the 2 cores, not the server alone, set the latency tail.
  */
 export function machineNote(s: StepResult): string {
-  if (s.machineCpuCores === undefined) return '';
-  const wait = s.cpuWaitPct === undefined ? '' : `, CPU wait ${f(s.cpuWaitPct, 0)}%`;
-  return `; machine ${f(s.machineCpuCores, 2)} cores${wait}`;
+  return s.cpuWaitPct === undefined ? '' : `CPU wait ${f(s.cpuWaitPct, 0)}%`;
 }
 
 export interface TargetResult {
@@ -156,7 +152,7 @@ export function markdown(r: ScenarioResult): string {
         }
         if (s.drainMs > r.config.drainMs + 1500) notes.push(`drain ${f(s.drainMs / 1000)} s`);
         const machine = machineNote(s);
-        if (machine) notes.push(machine.slice(2));
+        if (machine) notes.push(machine);
         out.push(
           `| ${label(r, t)} | ${int(s.rate)} | ${int(s.sentPerS)} | ${int(s.deliveriesPerS)} | ${int(s.loss)} (${f(s.lossPct, 2)}%) | ${f(s.latencyMs.p50, 2)} | ${f(s.latencyMs.p99, 2)} | ${f(s.latencyMs.max, 1)} | ${
             s.ackMs ? `${f(s.ackMs.p50, 2)} / ${f(s.ackMs.p99, 2)} / ${f(s.ackMs.max, 1)}` : '-'

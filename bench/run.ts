@@ -12,7 +12,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { LoadGen, MAX_CONNS_PER_WORKER } from './loadgen/coordinator.js';
 import type { Histogram } from './loadgen/histogram.js';
-import { type MachineCpu, machineCpu } from './loadgen/procstat.js';
+import { cpuWaitUs } from './loadgen/procstat.js';
 import { loadTarget } from './loadgen/targets/index.js';
 import { totalClients } from './loadgen/targets/layout.js';
 import {
@@ -187,8 +187,8 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
       const measureEnd = measureStart + sc.measureMs;
       let partsA: Record<string, number> | undefined;
       let partsB: Record<string, number> | undefined;
-      let machineA: MachineCpu | undefined;
-      let machineB: MachineCpu | undefined;
+      let waitA: number | undefined;
+      let waitB: number | undefined;
       // A single Parley node: its own ack latencies in the window, from /metrics.
       const scrape = kind === 'parley';
       let ackA: Promise<Buckets | null> = Promise.resolve(null);
@@ -196,13 +196,13 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
       const ta = setTimeout(() => {
         cpuA = server.cpuUs();
         partsA = server.parts?.();
-        machineA = machineCpu();
+        waitA = cpuWaitUs();
         if (scrape) ackA = scrapeAckBuckets(server.url);
       }, measureStart - nowMs());
       const tb = setTimeout(() => {
         cpuB = server.cpuUs();
         partsB = server.parts?.();
-        machineB = machineCpu();
+        waitB = cpuWaitUs();
         if (scrape) ackB = scrapeAckBuckets(server.url);
       }, measureEnd - nowMs());
       await lg.step(i, rate, startAt, sc.warmupMs, sc.measureMs);
@@ -260,11 +260,8 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
           Object.entries(partsB).map(([k, v]) => [k, (v - (a[k] ?? 0)) / 1e6 / secs]),
         );
       }
-      if (machineA && machineB) {
-        step.machineCpuCores = (machineB.busyUs - machineA.busyUs) / 1e6 / secs;
-        if (machineA.waitUs !== undefined && machineB.waitUs !== undefined) {
-          step.cpuWaitPct = (100 * (machineB.waitUs - machineA.waitUs)) / sc.measureMs / 1000;
-        }
+      if (waitA !== undefined && waitB !== undefined) {
+        step.cpuWaitPct = (100 * (waitB - waitA)) / 1000 / sc.measureMs;
       }
       result.steps.push(step);
       log(
@@ -281,7 +278,7 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
                 .map(([k, v]) => `${k} ${v.toFixed(3)}`)
                 .join(', ')}]`
             : ''
-        }${machineNote(step)}`,
+        }${step.cpuWaitPct === undefined ? '' : `; ${machineNote(step)}`}`,
       );
     }
   } catch (e) {
