@@ -264,6 +264,7 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
         step.cpuWaitPct = (100 * (waitB - waitA)) / 1000 / sc.measureMs;
       }
       result.steps.push(step);
+      const machine = machineNote(step);
       log(
         `${sc.name} ${kind} ${rate} msgs/s: ${Math.round(step.deliveriesPerS)} deliveries/s, loss ${loss}, p50 ${step.latencyMs.p50.toFixed(2)} p99 ${step.latencyMs.p99.toFixed(2)} max ${step.latencyMs.max.toFixed(1)} ms${
           step.ackMs ? `, ack p99 ${step.ackMs.p99.toFixed(2)} ms` : ''
@@ -278,7 +279,7 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
                 .map(([k, v]) => `${k} ${v.toFixed(3)}`)
                 .join(', ')}]`
             : ''
-        }${step.cpuWaitPct === undefined ? '' : `; ${machineNote(step)}`}`,
+        }${machine && `; ${machine}`}`,
       );
     }
   } catch (e) {

@@ -37,17 +37,16 @@ export class Counter {
     this.fn = fn;
   }
   get(labels?: Labels): number {
-    if (this.fn) {
-      const k = labelKey(labels);
-      return this.fn().find(([l]) => labelKey(l) === k)?.[1] ?? 0;
-    }
-    return this.values.get(labelKey(labels)) ?? 0;
+    return this.current().get(labelKey(labels)) ?? 0;
+  }
+  /** The values by label key: counted here, or read from the `collect` function. */
+  private current(): Map<string, number> {
+    if (!this.fn) return this.values;
+    return new Map(this.fn().map(([l, v]): [string, number] => [labelKey(l), v]));
   }
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    const values = this.fn
-      ? new Map(this.fn().map(([l, v]): [string, number] => [labelKey(l), v]))
-      : this.values;
+    const values = this.current();
     if (values.size === 0) lines.push(`${this.name} 0`);
     for (const [k, v] of values) lines.push(`${this.name}${k} ${v}`);
     return lines.join('\n');
