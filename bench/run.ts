@@ -2,9 +2,10 @@
  * Benchmark runner: `npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick]
  * [--targets parley,raw-ws,socketio,parley-cluster]`.
  *
- * For each scenario, each server in turn: start it (child process, 127.0.0.1, free port), set up
- * accounts and rooms, connect the clients from the load-generator workers, run the steps (or hold
- * the idle connections), stop everything. Writes bench/results/<date>-<scenario>.json (and .md)
+ * For each scenario and round, each server: start it (child process, 127.0.0.1, free port), set
+ * up accounts and rooms, connect the clients from the load-generator workers, then run the steps
+ * (or hold the idle connections), and stop everything. The servers of a round are all set up
+ * first and their steps interleaved (step 1 on each, step 2 on each, …) unless `--sequential`. Writes bench/results/<date>-<scenario>.json (and .md)
  * and prints markdown tables for docs/benchmarks.md on stdout (progress goes to stderr).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -32,7 +33,13 @@ import {
   type StepResult,
   type TargetResult,
 } from './report.js';
-import { SCENARIO_NAMES, type Scenario, type ScenarioName, scenario } from './scenarios.js';
+import {
+  roundOrder,
+  SCENARIO_NAMES,
+  type Scenario,
+  type ScenarioName,
+  scenario,
+} from './scenarios.js';
 import { parleyAvailable, type ServerProc, startServer } from './servers.js';
 
 const RESULTS_DIR = fileURLToPath(new URL('../results/', import.meta.url));
@@ -50,9 +57,11 @@ function parseArgs(argv: string[]) {
   let targets: TargetKind[] = [...TARGET_KINDS];
   let rates: number[] | undefined;
   let rounds = 1;
+  let sequential = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
+    else if (a === '--sequential') sequential = true;
     else if (a === '--scenario') {
       const v = (argv[++i] ?? '').toUpperCase();
       if (v === 'ALL') names = [...SCENARIO_NAMES];
@@ -73,12 +82,12 @@ function parseArgs(argv: string[]) {
       }
     } else if (a === '--help' || a === '-h') {
       console.log(
-        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio,parley-cluster] [--rates 500,8000] [--rounds 3]',
+        'usage: npm run bench -w @parley/bench -- --scenario S1|S2|S3|all [--quick] [--targets parley,raw-ws,socketio,parley-cluster] [--rates 500,8000] [--rounds 3] [--sequential]',
       );
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
-  return { names, quick, targets, rates, rounds };
+  return { names, quick, targets, rates, rounds, sequential };
 }
 
 function quantiles(h: Histogram): Quantiles {
@@ -106,17 +115,36 @@ function machine(): Record<string, string | number> {
   };
 }
 
-let activeServer: ServerProc | undefined;
-let activeLoadGen: LoadGen | undefined;
+/** A target set up, its clients connected and its server warm: its steps may run. */
+interface Live {
+  sc: Scenario;
+  kind: TargetKind;
+  server: ServerProc;
+  lg: LoadGen | undefined;
+  result: TargetResult;
+}
 
-async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise<TargetResult> {
+/** Targets running now (more than one when their steps are interleaved), for `cleanup`. */
+const live = new Set<Live>();
+
+function fail(t: Live, e: unknown): void {
+  t.result.status = 'failed';
+  t.result.error = e instanceof Error ? e.message : String(e);
+  log(`${t.sc.name} ${t.kind}: FAILED: ${t.result.error}\n${t.server.output()}`);
+}
+
+/**
+ * Starts the target's server, sets up its accounts and rooms, connects the clients, and holds
+ * them idle (S3) or pre-warms the server (S1, S2). A failure is recorded in the result.
+ */
+async function openTarget(sc: Scenario, kind: TargetKind, round: number): Promise<Live> {
   const result: TargetResult = { kind, round, status: 'ok', setupMs: 0, steps: [] };
   const n = totalClients(sc.layout);
   const workers = Math.max(sc.workers, Math.ceil(n / MAX_CONNS_PER_WORKER));
   log(`${sc.name} ${kind}: starting server`);
   const server = await startServer(kind);
-  activeServer = server;
-  let lg: LoadGen | undefined;
+  const t: Live = { sc, kind, server, lg: undefined, result };
+  live.add(t);
   try {
     const target = await loadTarget(kind);
     const ts = Date.now();
@@ -127,8 +155,8 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
     await sleep(1000);
     result.rssBeforeBytes = server.rssBytes();
 
-    lg = await LoadGen.start(workers);
-    activeLoadGen = lg;
+    const lg = await LoadGen.start(workers);
+    t.lg = lg;
     log(`${sc.name} ${kind}: connecting ${n} clients from ${workers} workers`);
     const conn = await lg.connect(kind, server.url, clients);
     result.connect = conn;
@@ -178,133 +206,174 @@ async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise
         log(`${sc.name} ${kind}: pre-warm lost ${r.expected - r.received} of ${r.expected}`);
       }
     }
+  } catch (e) {
+    fail(t, e);
+  }
+  return t;
+}
 
-    for (const [i, rate] of sc.rates.entries()) {
-      const startAt = nowMs() + 300;
-      let cpuA = 0;
-      let cpuB = 0;
-      const measureStart = startAt + sc.warmupMs;
-      const measureEnd = measureStart + sc.measureMs;
-      let partsA: Record<string, number> | undefined;
-      let partsB: Record<string, number> | undefined;
-      let waitA: number | undefined;
-      let waitB: number | undefined;
-      // A single Parley node: its own ack latencies in the window, from /metrics.
-      const scrape = kind === 'parley';
-      let ackA: Promise<Buckets | null> = Promise.resolve(null);
-      let ackB: Promise<Buckets | null> = Promise.resolve(null);
-      const ta = setTimeout(() => {
-        cpuA = server.cpuUs();
-        partsA = server.parts?.();
-        waitA = cpuWaitUs();
-        if (scrape) ackA = scrapeAckBuckets(server.url);
-      }, measureStart - nowMs());
-      const tb = setTimeout(() => {
-        cpuB = server.cpuUs();
-        partsB = server.parts?.();
-        waitB = cpuWaitUs();
-        if (scrape) ackB = scrapeAckBuckets(server.url);
-      }, measureEnd - nowMs());
-      await lg.step(i, rate, startAt, sc.warmupMs, sc.measureMs);
-      // The workers finish on their own ticks; make sure the server samples were taken.
-      while (nowMs() < measureEnd + 5) await sleep(5);
-      clearTimeout(ta);
-      clearTimeout(tb);
-      if (cpuB === 0) cpuB = server.cpuUs();
-      // Drain: at least drainMs; then, while deliveries or acks are still arriving, up to
-      // maxDrainMs in all, so a server that is only late is told apart from one that lost.
-      const drainStart = Date.now();
-      await sleep(sc.drainMs);
-      let last = await lg.progress(i);
-      let lastChange = Date.now();
-      while (
-        (last.received < last.expected || last.unacked > 0) &&
-        Date.now() - drainStart < sc.maxDrainMs &&
-        Date.now() - lastChange < 5000
-      ) {
-        await sleep(250);
-        const p = await lg.progress(i);
-        if (p.received !== last.received || p.unacked !== last.unacked) lastChange = Date.now();
-        last = p;
-      }
-      const drainedMs = Date.now() - drainStart;
-      const r = await lg.report(i);
-      const [bucketsA, bucketsB] = await Promise.all([ackA, ackB]);
-      const secs = sc.measureMs / 1000;
-      const loss = r.expected - r.received;
-      const step: StepResult = {
-        rate,
-        sentPerS: r.sentMeasure / secs,
-        deliveriesPerS: r.receivedMeasure / secs,
-        expected: r.expected,
-        received: r.received,
-        loss,
-        lossPct: r.expected === 0 ? 0 : (100 * loss) / r.expected,
-        latencyMs: quantiles(r.latency),
-        ackMs: isParley(kind) ? quantiles(r.ack) : null,
-        serverAck: bucketsA && bucketsB ? windowLatency(bucketsA, bucketsB, ACK_TARGET_MS) : null,
-        acked: r.acked,
-        unacked: r.unacked,
-        serverCpuCores: (cpuB - cpuA) / 1e6 / secs,
-        cpuUsPerDelivery: r.receivedMeasure === 0 ? Number.NaN : (cpuB - cpuA) / r.receivedMeasure,
-        loadgenCpuCores: r.cpuUs / 1e6 / secs,
-        drainMs: drainedMs,
-        maxSendLagMs: r.maxSendLagMs,
-        errors: r.errors,
-        closes: r.closes,
-        unknown: r.unknown,
-      };
-      if (partsA && partsB) {
-        const a = partsA;
-        step.cpuCoresByPart = Object.fromEntries(
-          Object.entries(partsB).map(([k, v]) => [k, (v - (a[k] ?? 0)) / 1e6 / secs]),
-        );
-      }
-      if (waitA !== undefined && waitB !== undefined) {
-        step.cpuWaitPct = (100 * (waitB - waitA)) / 1000 / sc.measureMs;
-      }
-      result.steps.push(step);
-      const machine = machineNote(step);
-      log(
-        `${sc.name} ${kind} ${rate} msgs/s: ${Math.round(step.deliveriesPerS)} deliveries/s, loss ${loss}, p50 ${step.latencyMs.p50.toFixed(2)} p99 ${step.latencyMs.p99.toFixed(2)} max ${step.latencyMs.max.toFixed(1)} ms${
-          step.ackMs ? `, ack p99 ${step.ackMs.p99.toFixed(2)} ms` : ''
-        }${
-          step.serverAck
-            ? ` (server-side p99 <= ${step.serverAck.p99AtMostMs} ms, ${step.serverAck.withinTargetPct.toFixed(2)}% <= ${step.serverAck.targetMs} ms)`
-            : ''
-        }, server ${step.serverCpuCores.toFixed(2)} cores (${step.cpuUsPerDelivery.toFixed(2)} us/delivery), loadgen ${step.loadgenCpuCores.toFixed(2)} cores${
-          step.cpuCoresByPart
-            ? ` [${Object.entries(step.cpuCoresByPart)
-                .filter(([, v]) => v > 0)
-                .map(([k, v]) => `${k} ${v.toFixed(3)}`)
-                .join(', ')}]`
-            : ''
-        }${machine && `; ${machine}`}`,
+/** Runs one step of a target and adds its result; a failure is recorded in the result. */
+async function runStep(t: Live, i: number, rate: number): Promise<void> {
+  const { sc, kind, server, lg, result } = t;
+  if (result.status !== 'ok' || lg === undefined) return;
+  try {
+    const startAt = nowMs() + 300;
+    let cpuA = 0;
+    let cpuB = 0;
+    const measureStart = startAt + sc.warmupMs;
+    const measureEnd = measureStart + sc.measureMs;
+    let partsA: Record<string, number> | undefined;
+    let partsB: Record<string, number> | undefined;
+    let waitA: number | undefined;
+    let waitB: number | undefined;
+    // A single Parley node: its own ack latencies in the window, from /metrics.
+    const scrape = kind === 'parley';
+    let ackA: Promise<Buckets | null> = Promise.resolve(null);
+    let ackB: Promise<Buckets | null> = Promise.resolve(null);
+    const ta = setTimeout(() => {
+      cpuA = server.cpuUs();
+      partsA = server.parts?.();
+      waitA = cpuWaitUs();
+      if (scrape) ackA = scrapeAckBuckets(server.url);
+    }, measureStart - nowMs());
+    const tb = setTimeout(() => {
+      cpuB = server.cpuUs();
+      partsB = server.parts?.();
+      waitB = cpuWaitUs();
+      if (scrape) ackB = scrapeAckBuckets(server.url);
+    }, measureEnd - nowMs());
+    await lg.step(i, rate, startAt, sc.warmupMs, sc.measureMs);
+    // The workers finish on their own ticks; make sure the server samples were taken.
+    while (nowMs() < measureEnd + 5) await sleep(5);
+    clearTimeout(ta);
+    clearTimeout(tb);
+    if (cpuB === 0) cpuB = server.cpuUs();
+    // Drain: at least drainMs; then, while deliveries or acks are still arriving, up to
+    // maxDrainMs in all, so a server that is only late is told apart from one that lost.
+    const drainStart = Date.now();
+    await sleep(sc.drainMs);
+    let last = await lg.progress(i);
+    let lastChange = Date.now();
+    while (
+      (last.received < last.expected || last.unacked > 0) &&
+      Date.now() - drainStart < sc.maxDrainMs &&
+      Date.now() - lastChange < 5000
+    ) {
+      await sleep(250);
+      const p = await lg.progress(i);
+      if (p.received !== last.received || p.unacked !== last.unacked) lastChange = Date.now();
+      last = p;
+    }
+    const drainedMs = Date.now() - drainStart;
+    const r = await lg.report(i);
+    const [bucketsA, bucketsB] = await Promise.all([ackA, ackB]);
+    const secs = sc.measureMs / 1000;
+    const loss = r.expected - r.received;
+    const step: StepResult = {
+      rate,
+      sentPerS: r.sentMeasure / secs,
+      deliveriesPerS: r.receivedMeasure / secs,
+      expected: r.expected,
+      received: r.received,
+      loss,
+      lossPct: r.expected === 0 ? 0 : (100 * loss) / r.expected,
+      latencyMs: quantiles(r.latency),
+      ackMs: isParley(kind) ? quantiles(r.ack) : null,
+      serverAck: bucketsA && bucketsB ? windowLatency(bucketsA, bucketsB, ACK_TARGET_MS) : null,
+      acked: r.acked,
+      unacked: r.unacked,
+      serverCpuCores: (cpuB - cpuA) / 1e6 / secs,
+      cpuUsPerDelivery: r.receivedMeasure === 0 ? Number.NaN : (cpuB - cpuA) / r.receivedMeasure,
+      loadgenCpuCores: r.cpuUs / 1e6 / secs,
+      drainMs: drainedMs,
+      maxSendLagMs: r.maxSendLagMs,
+      errors: r.errors,
+      closes: r.closes,
+      unknown: r.unknown,
+    };
+    if (partsA && partsB) {
+      const a = partsA;
+      step.cpuCoresByPart = Object.fromEntries(
+        Object.entries(partsB).map(([k, v]) => [k, (v - (a[k] ?? 0)) / 1e6 / secs]),
       );
     }
-  } catch (e) {
-    result.status = 'failed';
-    result.error = e instanceof Error ? e.message : String(e);
-    log(`${sc.name} ${kind}: FAILED: ${result.error}\n${server.output()}`);
-  } finally {
-    if (isParley(kind)) {
-      // Parley's own counters after the run (diagnosis of stalls and errors).
-      try {
-        const res = await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5000) });
-        if (res.ok) result.serverMetrics = await res.text();
-      } catch {}
+    if (waitA !== undefined && waitB !== undefined) {
+      step.cpuWaitPct = (100 * (waitB - waitA)) / 1000 / sc.measureMs;
     }
-    result.serverLog = server.output();
-    await lg?.close();
-    activeLoadGen = undefined;
-    await server.stop();
-    activeServer = undefined;
+    result.steps.push(step);
+    const machine = machineNote(step);
+    log(
+      `${sc.name} ${kind} ${rate} msgs/s: ${Math.round(step.deliveriesPerS)} deliveries/s, loss ${loss}, p50 ${step.latencyMs.p50.toFixed(2)} p99 ${step.latencyMs.p99.toFixed(2)} max ${step.latencyMs.max.toFixed(1)} ms${
+        step.ackMs ? `, ack p99 ${step.ackMs.p99.toFixed(2)} ms` : ''
+      }${
+        step.serverAck
+          ? ` (server-side p99 <= ${step.serverAck.p99AtMostMs} ms, ${step.serverAck.withinTargetPct.toFixed(2)}% <= ${step.serverAck.targetMs} ms)`
+          : ''
+      }, server ${step.serverCpuCores.toFixed(2)} cores (${step.cpuUsPerDelivery.toFixed(2)} us/delivery), loadgen ${step.loadgenCpuCores.toFixed(2)} cores${
+        step.cpuCoresByPart
+          ? ` [${Object.entries(step.cpuCoresByPart)
+              .filter(([, v]) => v > 0)
+              .map(([k, v]) => `${k} ${v.toFixed(3)}`)
+              .join(', ')}]`
+          : ''
+      }${machine && `; ${machine}`}`,
+    );
+  } catch (e) {
+    fail(t, e);
   }
+}
+
+/** Stops the target's clients and server; returns its result. */
+async function closeTarget(t: Live): Promise<TargetResult> {
+  const { kind, server, lg, result } = t;
+  if (isParley(kind)) {
+    // Parley's own counters after the run (diagnosis of stalls and errors).
+    try {
+      const res = await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5000) });
+      if (res.ok) result.serverMetrics = await res.text();
+    } catch {}
+  }
+  result.serverLog = server.output();
+  await lg?.close();
+  await server.stop();
+  live.delete(t);
   return result;
 }
 
+/** Runs one target alone: set up, every step, stop. */
+async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise<TargetResult> {
+  const t = await openTarget(sc, kind, round);
+  for (const [i, rate] of sc.rates.entries()) await runStep(t, i, rate);
+  return closeTarget(t);
+}
+
+/** Why a target cannot run here, or null. */
+function skipReason(sc: Scenario, kind: TargetKind): string | null {
+  if (isParley(kind) && !parleyAvailable()) return 'packages/server/bin/parley.js not found';
+  // Every tunnel holds two descriptors in HAProxy, and one process may open 20,000 here.
+  if (kind === 'parley-cluster' && sc.name === 'S3') {
+    return 'HAProxy (one process, 20,000 open files) cannot hold 15,000 tunnels here';
+  }
+  return null;
+}
+
+/**
+ * Runs the targets of one round with their steps interleaved: every target is set up and
+ * warmed first, then each step runs on each target in turn. A step of Parley and the same step
+ * of raw `ws` are then seconds apart instead of minutes, so the drift of a shared machine's
+ * speed (which moved raw `ws` alone by 1.4× between rounds) falls on both alike.
+ */
+async function runInterleaved(sc: Scenario, kinds: TargetKind[], round: number) {
+  const ts: Live[] = [];
+  for (const kind of kinds) ts.push(await openTarget(sc, kind, round));
+  for (const [i, rate] of sc.rates.entries()) for (const t of ts) await runStep(t, i, rate);
+  const out: TargetResult[] = [];
+  for (const t of ts) out.push(await closeTarget(t));
+  return out;
+}
+
 async function main(): Promise<void> {
-  const { names, quick, targets, rates, rounds } = parseArgs(process.argv.slice(2));
+  const { names, quick, targets, rates, rounds, sequential } = parseArgs(process.argv.slice(2));
   mkdirSync(RESULTS_DIR, { recursive: true });
   const date = new Date().toISOString().replace(/:/g, '-').replace(/\..*/, '');
   const tables: string[] = [];
@@ -313,34 +382,34 @@ async function main(): Promise<void> {
     if (rates && sc.rates.length > 0) sc.rates = rates;
     log(`== ${sc.title}${quick ? ' (quick)' : ''}`);
     const results: TargetResult[] = [];
-    // Rounds alternate the targets (parley, raw-ws, …, parley, raw-ws, …): each round's ratios
-    // compare runs minutes apart, and the checks take the median round, so one noisy minute
-    // on a shared machine does not decide a target.
-    for (let round = 1; round <= rounds; round++)
+    // Rounds alternate the targets (parley, raw-ws, …, parley, raw-ws, …), and the checks take
+    // the median round, so one noisy minute on a shared machine does not decide a target. Within
+    // a round the steps interleave (`runInterleaved`) unless `--sequential`; the order of the
+    // targets turns with each round, so none always runs first.
+    for (let round = 1; round <= rounds; round++) {
+      const runnable: TargetKind[] = [];
       for (const kind of targets) {
-        if (rounds > 1) log(`${name} round ${round} of ${rounds}: ${kind}`);
-        if (isParley(kind) && !parleyAvailable()) {
-          log(`${name} parley: skipped (packages/server/bin/parley.js not found)`);
-          results.push({
-            kind,
-            status: 'skipped',
-            round,
-            error: 'packages/server/bin/parley.js not found',
-            setupMs: 0,
-            steps: [],
-          });
-          continue;
+        const skip = skipReason(sc, kind);
+        if (skip === null) runnable.push(kind);
+        else {
+          log(`${name} ${kind}: skipped (${skip})`);
+          results.push({ kind, round, status: 'skipped', error: skip, setupMs: 0, steps: [] });
         }
-        if (kind === 'parley-cluster' && sc.name === 'S3') {
-          // Every tunnel holds two descriptors in HAProxy, and one process may open 20,000 here.
-          const error = 'HAProxy (one process, 20,000 open files) cannot hold 15,000 tunnels here';
-          log(`${name} ${kind}: skipped (${error})`);
-          results.push({ kind, round, status: 'skipped', error, setupMs: 0, steps: [] });
-          continue;
+      }
+      if (sequential || sc.rates.length === 0 || runnable.length < 2) {
+        for (const kind of runnable) {
+          if (rounds > 1) log(`${name} round ${round} of ${rounds}: ${kind}`);
+          results.push(await runTarget(sc, kind, round));
+          await sleep(1000);
         }
-        results.push(await runTarget(sc, kind, round));
+      } else {
+        const order = roundOrder(runnable, round);
+        log(`${name} round ${round} of ${rounds}: ${order.join(', ')}, steps interleaved`);
+        const done = await runInterleaved(sc, order, round);
+        for (const kind of runnable) results.push(done.find((r) => r.kind === kind)!);
         await sleep(1000);
       }
+    }
     const base = {
       scenario: name,
       title: sc.title,
@@ -363,8 +432,8 @@ async function main(): Promise<void> {
 }
 
 async function cleanup(): Promise<void> {
-  activeLoadGen?.kill();
-  await activeServer?.stop();
+  for (const t of live) t.lg?.kill();
+  await Promise.all([...live].map((t) => t.server.stop()));
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

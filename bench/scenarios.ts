@@ -97,3 +97,13 @@ export function scenario(name: ScenarioName, quick: boolean): Scenario {
       };
   }
 }
+
+/**
+ * The order in which round `round` (1, 2, …) runs the servers' steps: the list turned by one
+ * place per round, so that each server runs first in turn.
+ */
+export function roundOrder<T>(servers: readonly T[], round: number): T[] {
+  if (servers.length === 0) return [];
+  const turn = (round - 1) % servers.length;
+  return [...servers.slice(turn), ...servers.slice(0, turn)];
+}
