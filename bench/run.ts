@@ -124,6 +124,15 @@ interface Live {
   result: TargetResult;
 }
 
+/** What `runStep` reads of the server and the machine at each end of the measure window. */
+interface WindowSample {
+  cpuUs: number;
+  parts: Record<string, number> | undefined;
+  /** CPU wait (PSI) so far, µs; undefined where the kernel has no PSI. */
+  waitUs: number | undefined;
+  ack: Promise<Buckets | null>;
+}
+
 /** Targets running now (more than one when their steps are interleaved), for `cleanup`. */
 const live = new Set<Live>();
 
@@ -218,36 +227,31 @@ async function runStep(t: Live, i: number, rate: number): Promise<void> {
   if (result.status !== 'ok' || lg === undefined) return;
   try {
     const startAt = nowMs() + 300;
-    let cpuA = 0;
-    let cpuB = 0;
     const measureStart = startAt + sc.warmupMs;
     const measureEnd = measureStart + sc.measureMs;
-    let partsA: Record<string, number> | undefined;
-    let partsB: Record<string, number> | undefined;
-    let waitA: number | undefined;
-    let waitB: number | undefined;
     // A single Parley node: its own ack latencies in the window, from /metrics.
     const scrape = kind === 'parley';
-    let ackA: Promise<Buckets | null> = Promise.resolve(null);
-    let ackB: Promise<Buckets | null> = Promise.resolve(null);
+    const sample = (): WindowSample => ({
+      cpuUs: server.cpuUs(),
+      parts: server.parts?.(),
+      waitUs: cpuWaitUs(),
+      ack: scrape ? scrapeAckBuckets(server.url) : Promise.resolve(null),
+    });
+    let a: WindowSample | undefined;
+    let b: WindowSample | undefined;
     const ta = setTimeout(() => {
-      cpuA = server.cpuUs();
-      partsA = server.parts?.();
-      waitA = cpuWaitUs();
-      if (scrape) ackA = scrapeAckBuckets(server.url);
+      a = sample();
     }, measureStart - nowMs());
     const tb = setTimeout(() => {
-      cpuB = server.cpuUs();
-      partsB = server.parts?.();
-      waitB = cpuWaitUs();
-      if (scrape) ackB = scrapeAckBuckets(server.url);
+      b = sample();
     }, measureEnd - nowMs());
     await lg.step(i, rate, startAt, sc.warmupMs, sc.measureMs);
     // The workers finish on their own ticks; make sure the server samples were taken.
     while (nowMs() < measureEnd + 5) await sleep(5);
     clearTimeout(ta);
     clearTimeout(tb);
-    if (cpuB === 0) cpuB = server.cpuUs();
+    const start = a ?? sample();
+    const end = b ?? sample();
     // Drain: at least drainMs; then, while deliveries or acks are still arriving, up to
     // maxDrainMs in all, so a server that is only late is told apart from one that lost.
     const drainStart = Date.now();
@@ -266,7 +270,7 @@ async function runStep(t: Live, i: number, rate: number): Promise<void> {
     }
     const drainedMs = Date.now() - drainStart;
     const r = await lg.report(i);
-    const [bucketsA, bucketsB] = await Promise.all([ackA, ackB]);
+    const [bucketsA, bucketsB] = await Promise.all([start.ack, end.ack]);
     const secs = sc.measureMs / 1000;
     const loss = r.expected - r.received;
     const step: StepResult = {
@@ -282,8 +286,9 @@ async function runStep(t: Live, i: number, rate: number): Promise<void> {
       serverAck: bucketsA && bucketsB ? windowLatency(bucketsA, bucketsB, ACK_TARGET_MS) : null,
       acked: r.acked,
       unacked: r.unacked,
-      serverCpuCores: (cpuB - cpuA) / 1e6 / secs,
-      cpuUsPerDelivery: r.receivedMeasure === 0 ? Number.NaN : (cpuB - cpuA) / r.receivedMeasure,
+      serverCpuCores: (end.cpuUs - start.cpuUs) / 1e6 / secs,
+      cpuUsPerDelivery:
+        r.receivedMeasure === 0 ? Number.NaN : (end.cpuUs - start.cpuUs) / r.receivedMeasure,
       loadgenCpuCores: r.cpuUs / 1e6 / secs,
       drainMs: drainedMs,
       maxSendLagMs: r.maxSendLagMs,
@@ -291,14 +296,14 @@ async function runStep(t: Live, i: number, rate: number): Promise<void> {
       closes: r.closes,
       unknown: r.unknown,
     };
-    if (partsA && partsB) {
-      const a = partsA;
+    if (start.parts && end.parts) {
+      const from = start.parts;
       step.cpuCoresByPart = Object.fromEntries(
-        Object.entries(partsB).map(([k, v]) => [k, (v - (a[k] ?? 0)) / 1e6 / secs]),
+        Object.entries(end.parts).map(([k, v]) => [k, (v - (from[k] ?? 0)) / 1e6 / secs]),
       );
     }
-    if (waitA !== undefined && waitB !== undefined) {
-      step.cpuWaitPct = (100 * (waitB - waitA)) / 1000 / sc.measureMs;
+    if (start.waitUs !== undefined && end.waitUs !== undefined) {
+      step.cpuWaitPct = (100 * (end.waitUs - start.waitUs)) / 1000 / sc.measureMs;
     }
     result.steps.push(step);
     const machine = machineNote(step);
