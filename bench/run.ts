@@ -5,8 +5,9 @@
  * For each scenario and round, each server: start it (child process, 127.0.0.1, free port), set
  * up accounts and rooms, connect the clients from the load-generator workers, then run the steps
  * (or hold the idle connections), and stop everything. The servers of a round are all set up
- * first and their steps interleaved (step 1 on each, step 2 on each, …) unless `--sequential`. Writes bench/results/<date>-<scenario>.json (and .md)
- * and prints markdown tables for docs/benchmarks.md on stdout (progress goes to stderr).
+ * first and their steps interleaved (step 1 on each, step 2 on each, …) unless `--sequential`.
+ * Writes bench/results/<date>-<scenario>.json (and .md) and prints markdown tables for
+ * docs/benchmarks.md on stdout (progress goes to stderr).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -365,8 +366,8 @@ function skipReason(sc: Scenario, kind: TargetKind): string | null {
 /**
  * Runs the targets of one round with their steps interleaved: every target is set up and
  * warmed first, then each step runs on each target in turn. A step of Parley and the same step
- * of raw `ws` are then seconds apart instead of minutes, so the drift of a shared machine's
- * speed (which moved raw `ws` alone by 1.4× between rounds) falls on both alike.
+ * of raw `ws` are then seconds apart instead of minutes, so a drift of a shared machine's
+ * speed (1.2-1.5× between rounds of one run, measured) falls on both alike.
  */
 async function runInterleaved(sc: Scenario, kinds: TargetKind[], round: number) {
   const ts: Live[] = [];
