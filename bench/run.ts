@@ -119,7 +119,6 @@ function machine(): Record<string, string | number> {
 /** A target set up, its clients connected and its server warm: its steps may run. */
 interface Live {
   sc: Scenario;
-  kind: TargetKind;
   server: ServerProc;
   lg: LoadGen | undefined;
   result: TargetResult;
@@ -140,7 +139,7 @@ const live = new Set<Live>();
 function fail(t: Live, e: unknown): void {
   t.result.status = 'failed';
   t.result.error = e instanceof Error ? e.message : String(e);
-  log(`${t.sc.name} ${t.kind}: FAILED: ${t.result.error}\n${t.server.output()}`);
+  log(`${t.sc.name} ${t.result.kind}: FAILED: ${t.result.error}\n${t.server.output()}`);
 }
 
 /**
@@ -153,7 +152,7 @@ async function openTarget(sc: Scenario, kind: TargetKind, round: number): Promis
   const workers = Math.max(sc.workers, Math.ceil(n / MAX_CONNS_PER_WORKER));
   log(`${sc.name} ${kind}: starting server`);
   const server = await startServer(kind);
-  const t: Live = { sc, kind, server, lg: undefined, result };
+  const t: Live = { sc, server, lg: undefined, result };
   live.add(t);
   try {
     const target = await loadTarget(kind);
@@ -224,7 +223,8 @@ async function openTarget(sc: Scenario, kind: TargetKind, round: number): Promis
 
 /** Runs one step of a target and adds its result; a failure is recorded in the result. */
 async function runStep(t: Live, i: number, rate: number): Promise<void> {
-  const { sc, kind, server, lg, result } = t;
+  const { sc, server, lg, result } = t;
+  const { kind } = result;
   if (result.status !== 'ok' || lg === undefined) return;
   try {
     const startAt = nowMs() + 300;
@@ -331,7 +331,8 @@ async function runStep(t: Live, i: number, rate: number): Promise<void> {
 
 /** Stops the target's clients and server; returns its result. */
 async function closeTarget(t: Live): Promise<TargetResult> {
-  const { kind, server, lg, result } = t;
+  const { server, lg, result } = t;
+  const { kind } = result;
   if (isParley(kind)) {
     // Parley's own counters after the run (diagnosis of stalls and errors).
     try {
@@ -346,13 +347,6 @@ async function closeTarget(t: Live): Promise<TargetResult> {
   return result;
 }
 
-/** Runs one target alone: set up, every step, stop. */
-async function runTarget(sc: Scenario, kind: TargetKind, round: number): Promise<TargetResult> {
-  const t = await openTarget(sc, kind, round);
-  for (const [i, rate] of sc.rates.entries()) await runStep(t, i, rate);
-  return closeTarget(t);
-}
-
 /** Why a target cannot run here, or null. */
 function skipReason(sc: Scenario, kind: TargetKind): string | null {
   if (isParley(kind) && !parleyAvailable()) return 'packages/server/bin/parley.js not found';
@@ -364,12 +358,12 @@ function skipReason(sc: Scenario, kind: TargetKind): string | null {
 }
 
 /**
- * Runs the targets of one round with their steps interleaved: every target is set up and
- * warmed first, then each step runs on each target in turn. A step of Parley and the same step
- * of raw `ws` are then seconds apart instead of minutes, so a drift of a shared machine's
- * speed (1.2-1.5× between rounds of one run, measured) falls on both alike.
+ * Runs targets of one round together: every one is set up and warmed first, then each step runs
+ * on each target in turn, then all stop. With several targets their steps interleave: a step of
+ * Parley and the same step of raw `ws` are seconds apart instead of minutes, so a drift of a
+ * shared machine's speed (1.2-1.5× between rounds of one run, measured) falls on both alike.
  */
-async function runInterleaved(sc: Scenario, kinds: TargetKind[], round: number) {
+async function runTogether(sc: Scenario, kinds: TargetKind[], round: number) {
   const ts: Live[] = [];
   for (const kind of kinds) ts.push(await openTarget(sc, kind, round));
   for (const [i, rate] of sc.rates.entries()) for (const t of ts) await runStep(t, i, rate);
@@ -390,7 +384,7 @@ async function main(): Promise<void> {
     const results: TargetResult[] = [];
     // Rounds alternate the targets (parley, raw-ws, …, parley, raw-ws, …), and the checks take
     // the median round, so one noisy minute on a shared machine does not decide a target. Within
-    // a round the steps interleave (`runInterleaved`) unless `--sequential`; the order of the
+    // a round the steps interleave (`runTogether`) unless `--sequential`; the order of the
     // targets turns with each round, so none always runs first.
     for (let round = 1; round <= rounds; round++) {
       const runnable: TargetKind[] = [];
@@ -402,19 +396,19 @@ async function main(): Promise<void> {
           results.push({ kind, round, status: 'skipped', error: skip, setupMs: 0, steps: [] });
         }
       }
-      if (sequential || sc.rates.length === 0 || runnable.length < 2) {
-        for (const kind of runnable) {
-          if (rounds > 1) log(`${name} round ${round} of ${rounds}: ${kind}`);
-          results.push(await runTarget(sc, kind, round));
-          await sleep(1000);
+      // One group of all targets (steps interleaved), or one group per target.
+      const alone = sequential || sc.rates.length === 0 || runnable.length < 2;
+      const groups = alone ? runnable.map((k) => [k]) : [roundOrder(runnable, round)];
+      const done: TargetResult[] = [];
+      for (const group of groups) {
+        if (rounds > 1 || group.length > 1) {
+          const how = group.length > 1 ? ', steps interleaved' : '';
+          log(`${name} round ${round} of ${rounds}: ${group.join(', ')}${how}`);
         }
-      } else {
-        const order = roundOrder(runnable, round);
-        log(`${name} round ${round} of ${rounds}: ${order.join(', ')}, steps interleaved`);
-        const done = await runInterleaved(sc, order, round);
-        for (const kind of runnable) results.push(done.find((r) => r.kind === kind)!);
+        done.push(...(await runTogether(sc, group, round)));
         await sleep(1000);
       }
+      for (const kind of runnable) results.push(done.find((r) => r.kind === kind)!);
     }
     const base = {
       scenario: name,
