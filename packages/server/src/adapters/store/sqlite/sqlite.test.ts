@@ -71,7 +71,7 @@ const MODES: [string, Mode][] = [
   ['sqlite (default: inline, writer thread past the budget)', {}],
   [
     'sqlite (writer thread only)',
-    { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2, slowChargeMs: 25 } },
+    { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2, slowFactor: 3, slowChargeMs: 25 } },
   ],
   ['sqlite (no writer thread)', { writerThread: false }],
 ];
@@ -116,6 +116,7 @@ const GENEROUS_BUDGET = {
   ms: 10_000,
   windowMs: 60_000,
   slowMs: Number.POSITIVE_INFINITY,
+  slowFactor: 0,
   slowChargeMs: 0,
 };
 
@@ -266,7 +267,10 @@ describe('SqliteStore', () => {
 
   it.each([
     ['the event loop', {}],
-    ['the writer thread', { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2, slowChargeMs: 25 } }],
+    [
+      'the writer thread',
+      { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2, slowFactor: 3, slowChargeMs: 25 } },
+    ],
   ] as [string, Mode][])('copies the WAL back on its own thread after commits on %s', (_, mode) =>
     withSeededStore(mode, async (store, path) => {
       const before = statSync(path).size;
@@ -358,7 +362,7 @@ describe('SqliteStore', () => {
     // thread. Bursts keep the thread busy while the budget renews; an inline commit then would
     // overtake the appends in flight on the thread.
     withSeededStore(
-      { inlineBudget: { ms: 0.5, windowMs: 3, slowMs: 2, slowChargeMs: 25 } },
+      { inlineBudget: { ms: 0.5, windowMs: 3, slowMs: 2, slowFactor: 3, slowChargeMs: 25 } },
       async (store) => {
         const settled: number[] = [];
         const seqs: number[] = [];
@@ -389,10 +393,10 @@ describe('SqliteStore', () => {
     ));
 
   it('hands commits to the writer thread for the rest of the window after a few slow inline commits', () =>
-    // Every commit counts as slow (slowMs 0) and is charged 250 of the 1,000 ms: the first four
-    // of the minute run inline.
+    // Every commit counts as slow (slowMs and slowFactor 0) and is charged 250 of the 1,000 ms:
+    // the first four of the minute run inline.
     withSeededStore(
-      { inlineBudget: { ms: 1000, windowMs: 60_000, slowMs: 0, slowChargeMs: 250 } },
+      { inlineBudget: { ms: 1000, windowMs: 60_000, slowMs: 0, slowFactor: 0, slowChargeMs: 250 } },
       async (store) => {
         for (let i = 0; i < 10; i++) {
           await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });

@@ -33,9 +33,10 @@ import { mapError } from './errors.js';
 import { EventReader } from './events-read.js';
 import { GroupCommit } from './group-commit.js';
 import { Identities } from './identities.js';
+import type { InlineBudget } from './inline-budget.js';
 import { migrate } from './migrations.js';
 import { Workspaces } from './workspaces.js';
-import { AppendWriter, type InlineBudget } from './writer.js';
+import { AppendWriter } from './writer.js';
 
 export interface SqliteStoreOptions {
   /** Database file path; ':memory:' for a throwaway database. */
@@ -49,9 +50,10 @@ export interface SqliteStoreOptions {
   writerThread?: boolean;
   /**
    * With the writer thread: how long the event loop may spend committing appends itself while
-   * the thread is idle, `ms` in every `windowMs`; a commit of `slowMs` or more counts as at
-   * least `slowChargeMs` (default 100 in 1,000, slow from 2 ms, charged 25; `ms` 0: always the
-   * thread). ADR 0005, 0008.
+   * the thread is idle, `ms` in every `windowMs`; a commit of `slowMs` or more and `slowFactor`
+   * times the typical one or more counts as at least `slowChargeMs` (default 100 in 1,000, slow
+   * from 2 ms and 3 times the typical, charged 25; `ms` 0: always the thread). ADR 0005, 0008,
+   * 0016.
    */
   inlineBudget?: InlineBudget;
   /**

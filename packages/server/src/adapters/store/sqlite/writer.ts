@@ -5,6 +5,7 @@ import { messageEvent } from '../rows.js';
 import type { Appender } from './append.js';
 import type { Db } from './db.js';
 import { GroupCommit } from './group-commit.js';
+import { INLINE_BUDGET, type InlineBudget, InlineBudgetMeter } from './inline-budget.js';
 import {
   CheckpointTrigger,
   COMMITTER_AUTOCHECKPOINT_PAGES,
@@ -32,26 +33,6 @@ function workerUrl(file: string): URL {
   const here = new URL(`./${file}`, import.meta.url);
   return import.meta.url.endsWith('.ts') ? new URL(here.href.replace('/src/', '/dist/')) : here;
 }
-
-/**
- * Time the event loop may spend committing appends itself (ADR 0005): `ms` in every window of
- * `windowMs`. Past it, appends go to the writer thread until the next window.
- */
-export interface InlineBudget {
-  ms: number;
-  windowMs: number;
-  /** An inline commit this slow (the disk is busy) is charged at least `slowChargeMs`. */
-  slowMs: number;
-  slowChargeMs: number;
-}
-
-/**
- * 10 % of the event loop. A commit of 2 ms or more is charged 25 ms, so the fourth slow commit
- * in a window ends it: a disk that stays busy moves commits to the thread at once, but one
- * stray slow fsync (a checkpoint's, on this same disk) does not send a quiet server's next
- * second of commits through the thread, which costs ~160 µs of CPU more per commit.
- */
-export const INLINE_BUDGET: InlineBudget = { ms: 100, windowMs: 1000, slowMs: 2, slowChargeMs: 25 };
 
 /**
  * Appends from different senders arriving less than this apart on average (over the last
@@ -103,9 +84,7 @@ export class AppendWriter {
   #scheduled = false;
   /** Appends sent to the writer thread whose results have not come back. */
   #inFlight = 0;
-  readonly #budget: InlineBudget;
-  #budgetWindow = 0;
-  #budgetUsedMs = 0;
+  readonly #budget: InlineBudgetMeter;
   #closed: Promise<void> | undefined;
   #failed: Error | undefined;
   readonly #lingerMs: number;
@@ -128,11 +107,11 @@ export class AppendWriter {
     path: string,
     maxBatch?: number,
     inline?: { db: Db; appender: Appender },
-    budget = INLINE_BUDGET,
+    budget: InlineBudget = INLINE_BUDGET,
     lingerMs = COMMIT_LINGER_MS,
     busyGapMs = BUSY_GAP_MS,
   ) {
-    this.#budget = budget;
+    this.#budget = new InlineBudgetMeter(budget);
     this.#lingerMs = lingerMs;
     this.#busyGapMs = busyGapMs;
     this.#checkpoints = new CheckpointTrigger(path, this.#signal);
@@ -224,7 +203,12 @@ export class AppendWriter {
     if (this.#batch.length === 0 || this.#failed) return;
     const batch = this.#batch;
     this.#batch = [];
-    if (this.#inFlight === 0 && this.#inline !== undefined && !this.#busy && this.#budgetLeft()) {
+    if (
+      this.#inFlight === 0 &&
+      this.#inline !== undefined &&
+      !this.#busy &&
+      this.#budget.left(performance.now())
+    ) {
       this.#commitInline(batch, this.#inline);
       return;
     }
@@ -239,22 +223,11 @@ export class AppendWriter {
     this.#worker.postMessage({ type: 'append', batch: JSON.stringify(wire) } satisfies ToWriter);
   }
 
-  #budgetLeft(): boolean {
-    const window = Math.floor(performance.now() / this.#budget.windowMs);
-    if (window !== this.#budgetWindow) {
-      this.#budgetWindow = window;
-      this.#budgetUsedMs = 0;
-    }
-    return this.#budgetUsedMs < this.#budget.ms;
-  }
-
   #commitInline(batch: Waiter[], inline: GroupCommit): void {
     const t0 = performance.now();
     const outcomes = inline.commitNow(batch.map((w) => w.input));
-    const took = performance.now() - t0;
     // A slow commit (the disk is busy) counts for more, so that a few end the window.
-    this.#budgetUsedMs +=
-      took >= this.#budget.slowMs ? Math.max(took, this.#budget.slowChargeMs) : took;
+    this.#budget.charge(performance.now() - t0);
     this.batches.inline++;
     for (let i = 0; i < batch.length; i++) {
       const w = this.#take(batch[i]!.id);
