@@ -11,6 +11,7 @@ import { Appender } from './append.js';
 import { openDatabase, Statements } from './db.js';
 import { GroupCommit } from './group-commit.js';
 import { SCHEMA_VERSION, SqliteStore, type SqliteStoreOptions } from './index.js';
+import { INLINE_BUDGET } from './inline-budget.js';
 import { MIGRATIONS } from './migrations.js';
 import { POST_AT_APPENDS } from './writer.js';
 
@@ -64,15 +65,15 @@ async function withSeededStore(
   }
 }
 
+/** The default budget with no time for the event loop: every batch commits on the writer thread. */
+const THREAD_ONLY = { ...INLINE_BUDGET, ms: 0 };
+
 // The default: appends commit on the event loop under light load and on the writer thread
 // past the inline budget. Each path alone too: every batch on the thread (budget 0), and the
 // store without a writer thread.
 const MODES: [string, Mode][] = [
   ['sqlite (default: inline, writer thread past the budget)', {}],
-  [
-    'sqlite (writer thread only)',
-    { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2, slowFactor: 3, slowChargeMs: 25 } },
-  ],
+  ['sqlite (writer thread only)', { inlineBudget: THREAD_ONLY }],
   ['sqlite (no writer thread)', { writerThread: false }],
 ];
 for (const [name, mode] of MODES) {
@@ -267,10 +268,7 @@ describe('SqliteStore', () => {
 
   it.each([
     ['the event loop', {}],
-    [
-      'the writer thread',
-      { inlineBudget: { ms: 0, windowMs: 1000, slowMs: 2, slowFactor: 3, slowChargeMs: 25 } },
-    ],
+    ['the writer thread', { inlineBudget: THREAD_ONLY }],
   ] as [string, Mode][])('copies the WAL back on its own thread after commits on %s', (_, mode) =>
     withSeededStore(mode, async (store, path) => {
       const before = statSync(path).size;
