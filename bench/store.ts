@@ -36,7 +36,7 @@ interface Store extends SeedStore {
   migrate(): Promise<void>;
   close(): Promise<void>;
   append(input: MessageAppend): Promise<unknown>;
-  appendBatches?(): { inline: number; thread: number } | null;
+  appendCommits?(): { inline: number; thread: number } | null;
 }
 
 interface Server {
@@ -176,14 +176,16 @@ async function main(): Promise<void> {
     const idle = (await runStep(store, ids, pairs, 0, Math.min(opts.seconds, 5))).cpuCores;
     process.stderr.write(`[store] pacing loop alone: ${idle.toFixed(3)} cores\n`);
     for (const rate of opts.rates) {
+      const c0 = store.appendCommits?.();
       const s = await runStep(store, ids, pairs, rate, opts.seconds);
       s.cpuCores = Math.max(0, s.cpuCores - idle);
       s.cpuUsPerAppend = (s.cpuCores * 1e6) / s.appendsPerS;
       steps.push(s);
-      // SQLite: how many commit batches ran on the event loop and on the writer thread so far.
-      const b = store.appendBatches?.();
+      // SQLite: the step's commits (fsyncs) on the event loop and on the writer thread.
+      const c1 = store.appendCommits?.();
+      const b = c0 && c1 ? { inline: c1.inline - c0.inline, thread: c1.thread - c0.thread } : null;
       process.stderr.write(
-        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append; main thread ${s.mainUsPerAppend.toFixed(1)} us/append), event-loop delay p99 ${s.loopDelayMs.p99.toFixed(2)} max ${s.loopDelayMs.max.toFixed(1)} ms, ${s.writtenKiBPerAppend.toFixed(2)} KiB written/append, ${s.failed} failed${b ? `; batches so far: ${b.inline} inline, ${b.thread} on the writer thread` : ''}\n`,
+        `[store ${opts.store.split('@').pop()}] ${rate}/s: ${Math.round(s.appendsPerS)} appends/s, p50 ${s.latencyMs.p50.toFixed(2)} p99 ${s.latencyMs.p99.toFixed(2)} max ${s.latencyMs.max.toFixed(1)} ms, ${s.cpuCores.toFixed(2)} cores (${s.cpuUsPerAppend.toFixed(1)} us/append; main thread ${s.mainUsPerAppend.toFixed(1)} us/append), event-loop delay p99 ${s.loopDelayMs.p99.toFixed(2)} max ${s.loopDelayMs.max.toFixed(1)} ms, ${s.writtenKiBPerAppend.toFixed(2)} KiB written/append, ${s.failed} failed${b ? `; commits: ${b.inline} inline, ${b.thread} on the writer thread` : ''}\n`,
       );
     }
   } finally {

@@ -134,7 +134,7 @@ export async function startServer(config: Config, logger?: Logger): Promise<Parl
   const metrics = new Metrics();
   if (store instanceof SqliteStore) {
     metrics.storeBatches.collect(() => {
-      const b = store.appendBatches();
+      const b = store.appendCommits();
       return b
         ? [
             [{ where: 'inline' }, b.inline],

@@ -150,7 +150,7 @@ export class Metrics {
   );
   readonly storeBatches = new Counter(
     'parley_store_batches_total',
-    'Append batches committed by the embedded SQLite store, by where: on the event loop (inline) or the writer thread (thread).',
+    'Append transactions (each one fsync) committed by the embedded SQLite store, by where: on the event loop (inline) or the writer thread (thread).',
   );
   readonly slowConsumers = new Counter(
     'parley_slow_consumer_disconnects_total',

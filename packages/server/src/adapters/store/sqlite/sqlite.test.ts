@@ -400,6 +400,8 @@ describe('SqliteStore', () => {
           await store.append({ conv: 'c', sender: 'u', body: messageBody(`m${i}`) });
         }
         expect(store.appendBatches()).toEqual({ inline: 4, thread: 6 });
+        // Each awaited before the next: one transaction, one fsync, per batch.
+        expect(store.appendCommits()).toEqual({ inline: 4, thread: 6 });
       },
     ));
 
@@ -452,6 +454,12 @@ describe('SqliteStore', () => {
         expect(await Promise.all(all)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
         // The last ten, at the turn's end, behind the two in flight: the thread as well.
         expect(store.appendBatches()).toEqual({ inline: 0, thread: 3 });
+        // The thread commits what reached it during its last fsync together: 3 batches, 1-3
+        // transactions.
+        const commits = store.appendCommits()!;
+        expect(commits.inline).toBe(0);
+        expect(commits.thread).toBeGreaterThanOrEqual(1);
+        expect(commits.thread).toBeLessThanOrEqual(3);
       }));
   });
 

@@ -279,6 +279,14 @@ export class SqliteStore implements Store {
     return this.#commit instanceof AppendWriter ? { ...this.#commit.batches } : null;
   }
 
+  /**
+   * Append transactions committed on the event loop and on the writer thread since the store
+   * opened, i.e. the commits' fsyncs; null without a writer thread. For `/metrics`.
+   */
+  appendCommits(): { inline: number; thread: number } | null {
+    return this.#commit instanceof AppendWriter ? { ...this.#commit.commits } : null;
+  }
+
   append(input: AppendInput): Promise<AppendResult> {
     return this.#commit.append(input);
   }

@@ -95,8 +95,13 @@ export class AppendWriter {
   #lastSender = '';
   /** Whether the last append came under load (`BUSY_GAP_MS`): no inline commit then. */
   #busy = false;
-  /** Batches committed on the event loop and on the writer thread, since start. */
+  /** Batches committed on the event loop and handed to the writer thread, since start. */
   readonly batches = { inline: 0, thread: 0 };
+  /**
+   * Transactions (fsyncs) committed on the event loop and on the writer thread, since start. The
+   * thread commits every batch that reached it during its last fsync in one transaction.
+   */
+  readonly commits = { inline: 0, thread: 0 };
 
   /**
    * `inline`: the event loop's own connection and appender, used within `budget` (none, or a
@@ -229,6 +234,7 @@ export class AppendWriter {
     // A slow commit (the disk is busy) counts for more, so that a few end the window.
     this.#budget.charge(performance.now() - t0);
     this.batches.inline++;
+    this.commits.inline++;
     for (let i = 0; i < batch.length; i++) {
       const w = this.#take(batch[i]!.id);
       const o = outcomes[i]!;
@@ -247,6 +253,7 @@ export class AppendWriter {
 
   #onMessage(m: FromWriter): void {
     if (m.type === 'done') {
+      this.commits.thread++;
       const results = JSON.parse(m.results) as WireResult[];
       this.#inFlight -= results.length;
       for (const r of results) {
