@@ -284,7 +284,7 @@ export class SqliteStore implements Store {
    * opened, i.e. the commits' fsyncs; null without a writer thread. For `/metrics`.
    */
   appendCommits(): { inline: number; thread: number } | null {
-    return this.#commit instanceof AppendWriter ? { ...this.#commit.commits } : null;
+    return this.#commit instanceof AppendWriter ? this.#commit.commits : null;
   }
 
   append(input: AppendInput): Promise<AppendResult> {

@@ -97,11 +97,8 @@ export class AppendWriter {
   #busy = false;
   /** Batches committed on the event loop and handed to the writer thread, since start. */
   readonly batches = { inline: 0, thread: 0 };
-  /**
-   * Transactions (fsyncs) committed on the event loop and on the writer thread, since start. The
-   * thread commits every batch that reached it during its last fsync in one transaction.
-   */
-  readonly commits = { inline: 0, thread: 0 };
+  /** Transactions the writer thread committed (its `done` messages), since start. */
+  #threadCommits = 0;
 
   /**
    * `inline`: the event loop's own connection and appender, used within `budget` (none, or a
@@ -139,6 +136,15 @@ export class AppendWriter {
     this.#worker.on('exit', (code) => {
       if (code !== 0) this.#fail(new Error(`the SQLite writer thread exited with ${code}`));
     });
+  }
+
+  /**
+   * Transactions (fsyncs) committed on the event loop and on the writer thread, since start. An
+   * inline batch is one transaction; the thread commits every batch that reached it during its
+   * last fsync in one.
+   */
+  get commits(): { inline: number; thread: number } {
+    return { inline: this.batches.inline, thread: this.#threadCommits };
   }
 
   append(input: AppendInput): Promise<AppendResult> {
@@ -234,7 +240,6 @@ export class AppendWriter {
     // A slow commit (the disk is busy) counts for more, so that a few end the window.
     this.#budget.charge(performance.now() - t0);
     this.batches.inline++;
-    this.commits.inline++;
     for (let i = 0; i < batch.length; i++) {
       const w = this.#take(batch[i]!.id);
       const o = outcomes[i]!;
@@ -253,7 +258,7 @@ export class AppendWriter {
 
   #onMessage(m: FromWriter): void {
     if (m.type === 'done') {
-      this.commits.thread++;
+      this.#threadCommits++;
       const results = JSON.parse(m.results) as WireResult[];
       this.#inFlight -= results.length;
       for (const r of results) {
