@@ -109,7 +109,7 @@ export const ConfigSchema = z.object({
    * SQLite: how long a commit may wait for more appends while appends from different senders
    * arrive closer together than this, in ms (0: never wait). ADR 0010.
    */
-  commitLingerMs: z.coerce.number().min(0).max(50).default(2),
+  commitLingerMs: z.coerce.number().min(0).max(50).default(10),
   authTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Seconds to wait for clients to go on SIGTERM before the process exits. */
   drainTimeoutS: z.coerce.number().min(0).default(10),

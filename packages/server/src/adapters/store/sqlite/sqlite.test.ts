@@ -468,27 +468,58 @@ describe('SqliteStore', () => {
     const inlineBudget = GENEROUS_BUDGET;
 
     /**
-     * 20 appends 5 ms apart, from two senders in turn; returns the batches used. Not load (that
-     * is under `BUSY_GAP_MS` apart, ADR 0015): every batch commits inline, where it lingers.
+     * `n` appends `gapMs` apart, from two senders in turn; returns the batches used and how long
+     * each append took, ms. Not load (that is under `BUSY_GAP_MS` apart, ADR 0015): every batch
+     * commits inline, where it lingers.
      */
-    async function twoSenders(store: SqliteStore): Promise<number> {
+    async function twoSenders(
+      store: SqliteStore,
+      n = 20,
+      gapMs = 5,
+    ): Promise<{ batches: number; tookMs: number[] }> {
       await store.createUser({ id: 'v', username: 'v', display_name: 'V', password_hash: null });
       const before = store.appendBatches()!;
-      const seqs = await inTurn(store, 20, () => new Promise((r) => setTimeout(r, 5)));
+      const tookMs: number[] = [];
+      const timed = (p: Promise<number>) => {
+        const t0 = performance.now();
+        return p.then((seq) => {
+          tookMs.push(performance.now() - t0);
+          return seq;
+        });
+      };
+      const all: Promise<number>[] = [];
+      for (let i = 0; i < n; i++) {
+        const sender = i % 2 === 0 ? 'u' : 'v';
+        const body = messageBody(`t${i}`);
+        all.push(timed(store.append({ conv: 'c', sender, body }).then((r) => r.event?.seq ?? -1)));
+        await new Promise((r) => setTimeout(r, gapMs));
+      }
       // seq 1 is the owner's join: in order, gap-free
-      expect(seqs).toEqual(Array.from({ length: 20 }, (_, i) => i + 2));
+      expect(await Promise.all(all)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
       const after = store.appendBatches()!;
-      return after.inline + after.thread - before.inline - before.thread;
+      return { batches: after.inline + after.thread - before.inline - before.thread, tookMs };
     }
 
     it('groups appends of different senders arriving closer than the linger', () =>
+      // The first three commit alone (three gaps make the mean); then a batch waits two gaps,
+      // 10 ms, and holds two or three appends (ADR 0017).
       withSeededStore({ inlineBudget, commitLingerMs: 50 }, async (store) => {
-        expect(await twoSenders(store)).toBeLessThanOrEqual(6);
+        expect((await twoSenders(store)).batches).toBeLessThanOrEqual(13);
+      }));
+
+    it('waits about two gaps for company, not the whole linger (ADR 0017)', () =>
+      // Appends 20 ms apart under a 400 ms linger: a batch waits 40 ms, so none takes 200 ms,
+      // and the batches still hold two or three appends.
+      withSeededStore({ inlineBudget, commitLingerMs: 400 }, async (store) => {
+        const { batches, tookMs } = await twoSenders(store, 12, 20);
+        expect(tookMs).toHaveLength(12);
+        expect(Math.max(...tookMs)).toBeLessThan(200);
+        expect(batches).toBeLessThanOrEqual(9);
       }));
 
     it('commits each at once without a linger', () =>
       withSeededStore({ inlineBudget, commitLingerMs: 0 }, async (store) => {
-        expect(await twoSenders(store)).toBeGreaterThanOrEqual(12);
+        expect((await twoSenders(store)).batches).toBeGreaterThanOrEqual(12);
       }));
 
     it('does not wait when appends are far apart on average, even two close together (ADR 0011)', () =>

@@ -57,8 +57,9 @@ export interface SqliteStoreOptions {
    */
   inlineBudget?: InlineBudget;
   /**
-   * With the writer thread: how long a batch may wait for more appends while appends from
-   * different senders arrive closer together than this (default 2 ms; 0: never). ADR 0010.
+   * With the writer thread: the longest a batch may wait for more appends (two mean gaps), while
+   * appends from different senders arrive closer together than this (default 10 ms; 0: never).
+   * ADR 0010, 0011, 0017.
    */
   commitLingerMs?: number;
   /**
