@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
+import { COMMIT_LINGER_MS } from './adapters/store/sqlite/writer.js';
 import { ClientIp } from './util/client-ip.js';
 
 const int = (min: number, def: number) => z.coerce.number().int().min(min).default(def);
@@ -106,10 +107,11 @@ export const ConfigSchema = z.object({
   /** Appends waiting for a commit at most; past it, changes get a retryable `unavailable`. */
   maxInFlightAppends: z.coerce.number().int().min(1).default(1024),
   /**
-   * SQLite: how long a commit may wait for more appends while appends from different senders
-   * arrive closer together than this, in ms (0: never wait). ADR 0010.
+   * SQLite: the longest a commit may wait for more appends (two mean gaps, at least 2 ms), while
+   * appends from different senders arrive closer together than this, in ms (0: never wait).
+   * ADR 0010, 0011, 0017.
    */
-  commitLingerMs: z.coerce.number().min(0).max(50).default(10),
+  commitLingerMs: z.coerce.number().min(0).max(50).default(COMMIT_LINGER_MS),
   authTimeoutMs: z.coerce.number().int().min(100).default(10_000),
   /** Seconds to wait for clients to go on SIGTERM before the process exits. */
   drainTimeoutS: z.coerce.number().min(0).default(10),

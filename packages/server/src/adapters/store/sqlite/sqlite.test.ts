@@ -96,16 +96,24 @@ for (const [name, mode] of MODES) {
 
 /**
  * `n` messages from users `u` and `v` in turn into conversation `c`, awaiting `pause` after each
- * send; resolves to their seqs once all are committed.
+ * send; resolves to their seqs once all are committed. `tookMs`, if given, receives how long
+ * each append took, ms.
  */
-async function inTurn(store: SqliteStore, n: number, pause: () => Promise<unknown>) {
+async function inTurn(
+  store: SqliteStore,
+  n: number,
+  pause: () => Promise<unknown>,
+  tookMs?: number[],
+) {
   const all: Promise<number>[] = [];
   for (let i = 0; i < n; i++) {
     const sender = i % 2 === 0 ? 'u' : 'v';
+    const t0 = performance.now();
     all.push(
-      store
-        .append({ conv: 'c', sender, body: messageBody(`t${i}`) })
-        .then((r) => r.event?.seq ?? -1),
+      store.append({ conv: 'c', sender, body: messageBody(`t${i}`) }).then((r) => {
+        tookMs?.push(performance.now() - t0);
+        return r.event?.seq ?? -1;
+      }),
     );
     await pause();
   }
@@ -480,22 +488,9 @@ describe('SqliteStore', () => {
       await store.createUser({ id: 'v', username: 'v', display_name: 'V', password_hash: null });
       const before = store.appendBatches()!;
       const tookMs: number[] = [];
-      const timed = (p: Promise<number>) => {
-        const t0 = performance.now();
-        return p.then((seq) => {
-          tookMs.push(performance.now() - t0);
-          return seq;
-        });
-      };
-      const all: Promise<number>[] = [];
-      for (let i = 0; i < n; i++) {
-        const sender = i % 2 === 0 ? 'u' : 'v';
-        const body = messageBody(`t${i}`);
-        all.push(timed(store.append({ conv: 'c', sender, body }).then((r) => r.event?.seq ?? -1)));
-        await new Promise((r) => setTimeout(r, gapMs));
-      }
+      const seqs = await inTurn(store, n, () => new Promise((r) => setTimeout(r, gapMs)), tookMs);
       // seq 1 is the owner's join: in order, gap-free
-      expect(await Promise.all(all)).toEqual(Array.from({ length: n }, (_, i) => i + 2));
+      expect(seqs).toEqual(Array.from({ length: n }, (_, i) => i + 2));
       const after = store.appendBatches()!;
       return { batches: after.inline + after.thread - before.inline - before.thread, tookMs };
     }

@@ -61,7 +61,7 @@ export const COMMIT_LINGER_MS = 10;
 /**
  * A batch that waits waits for about this many more appends: `LINGER_COMPANY` times the mean gap
  * between the last appends, at least `LINGER_MIN_MS` and at most the linger (ADR 0017). So at
- * 200 appends a second it waits 10 ms, at 400 5 ms, at 800 and more 2 ms: below ~1,000 a second
+ * 200 appends a second it waits 10 ms, at 400 5 ms, at 800 3 ms, from ~1,000 on 2 ms: below that
  * the commit's fixed cost is shared by about three appends, for as little latency as that takes.
  */
 export const LINGER_COMPANY = 2;
@@ -204,11 +204,11 @@ export class AppendWriter {
     this.#lastSender = sender;
     const span = now - oldest;
     this.#busy = other && span < this.#busyGapMs * LINGER_GAPS;
-    const linger =
-      this.#lingerMs > 0 && other && span < this.#lingerMs * LINGER_GAPS && this.#inFlight === 0;
+    if (this.#lingerMs <= 0 || !other || span >= this.#lingerMs * LINGER_GAPS) return 0;
+    if (this.#inFlight > 0) return 0;
     // Whole milliseconds: Node keeps one timer list per length, so few lengths.
     const wait = Math.max(LINGER_MIN_MS, Math.round((LINGER_COMPANY * span) / LINGER_GAPS));
-    return linger ? Math.min(this.#lingerMs, wait) : 0;
+    return Math.min(this.#lingerMs, wait);
   }
 
   /** Sends what is queued, waits for every append to finish, stops both threads. */
